@@ -1,0 +1,16 @@
+using System.Security.Claims;
+
+namespace Parley.Server.Auth;
+
+internal static class CurrentUser
+{
+    public const string AuthMethodClaim = "parley:auth";
+    public const string AdminClaim = "parley:admin";
+    public const string CookieMethod = "cookie";
+    public const string KeyMethod = "key";
+
+    public static string UserId(this ClaimsPrincipal user) =>
+        user.FindFirstValue(ClaimTypes.NameIdentifier) ?? throw new InvalidOperationException("The request is not authenticated.");
+
+    public static bool IsCookieAuthenticated(this ClaimsPrincipal user) => user.FindFirstValue(AuthMethodClaim) == CookieMethod;
+}

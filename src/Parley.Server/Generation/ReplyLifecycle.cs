@@ -1,0 +1,93 @@
+using Microsoft.EntityFrameworkCore;
+using Parley.Server.Storage;
+using Parley.Server.Streaming;
+
+namespace Parley.Server.Generation;
+
+// The one place that moves a reply through its states: queued -> generating -> complete | cancelled | error.
+// Every transition is a conditional update on the current status, so two actors (a cancel and the worker,
+// or two workers) can race and exactly one wins. The end of a reply commits, in one transaction, its last
+// events, its `done` event, its final row, the session's running-reply slot and the removal of its job.
+internal sealed class ReplyLifecycle(IDbContextFactory<ParleyDb> dbs, LiveStreams live, TimeProvider clock)
+{
+    public async Task<bool> StartAsync(string messageId, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var rows = await db.Messages
+            .Where(m => m.Id == messageId && (m.Status == ReplyStatus.Queued || m.Status == ReplyStatus.Generating))
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, ReplyStatus.Generating), ct);
+        if (rows == 1) live.PublishStatus(messageId, ReplyStatus.Generating);
+        return rows == 1;
+    }
+
+    public async Task<bool> FinishAsync(ReplyOutcome outcome, IReadOnlyList<StreamEvent> pending, CancellationToken ct, bool onlyIfQueued = false)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var rows = await db.Messages
+            .Where(m => m.Id == outcome.MessageId && (m.Status == ReplyStatus.Queued || (!onlyIfQueued && m.Status == ReplyStatus.Generating)))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(m => m.Status, outcome.Status)
+                .SetProperty(m => m.Content, outcome.Content)
+                .SetProperty(m => m.FinishReason, outcome.FinishReason)
+                .SetProperty(m => m.PromptTokens, outcome.PromptTokens)
+                .SetProperty(m => m.CompletionTokens, outcome.CompletionTokens)
+                .SetProperty(m => m.ErrorCode, outcome.ErrorCode)
+                .SetProperty(m => m.ErrorMessage, outcome.ErrorMessage)
+                .SetProperty(m => m.Model, m => outcome.Model ?? m.Model)
+                .SetProperty(m => m.CompletedAt, now), ct);
+        if (rows == 0) return false;
+
+        var lastSeq = pending.Count > 0
+            ? pending[^1].Seq
+            : await db.StreamEvents.Where(e => e.MessageId == outcome.MessageId).MaxAsync(e => (long?)e.Seq, ct) ?? 0;
+        var done = new StreamEvent
+        {
+            MessageId = outcome.MessageId,
+            Seq = lastSeq + 1,
+            Kind = StreamEventKinds.Done,
+            Data = StreamPayloads.Done(new DonePayload(outcome.Status, outcome.FinishReason,
+                outcome.PromptTokens is null && outcome.CompletionTokens is null ? null : new UsageDto(outcome.PromptTokens ?? 0, outcome.CompletionTokens ?? 0),
+                outcome.ErrorCode is null ? null : new ErrorDto(outcome.ErrorCode, outcome.ErrorMessage ?? outcome.ErrorCode))),
+        };
+        List<StreamEvent> events = [.. pending, done];
+        db.StreamEvents.AddRange(events);
+        await db.SaveChangesAsync(ct);
+
+        await db.Sessions.Where(s => s.Id == outcome.SessionId && s.ActiveReplyId == outcome.MessageId)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.ActiveReplyId, (string?)null).SetProperty(x => x.UpdatedAt, now), ct);
+        await db.ReplyJobs.Where(j => j.MessageId == outcome.MessageId).ExecuteDeleteAsync(ct);
+        await tx.CommitAsync(ct);
+
+        live.Publish(outcome.MessageId, events);
+        return true;
+    }
+
+    // Ends a reply that no worker has started yet. False when a worker got there first.
+    public Task<bool> CancelQueuedAsync(string messageId, string sessionId, CancellationToken ct) =>
+        FinishAsync(new ReplyOutcome(messageId, sessionId, ReplyStatus.Cancelled, ""), [], ct, onlyIfQueued: true);
+
+    // Gives a running reply back for a restart or another node to redo: its committed events stay, and the
+    // next attempt opens with a `reset`. The attempt is not counted, since the reply did not fail.
+    public async Task HandBackAsync(string messageId, IReadOnlyList<StreamEvent> pending, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        if (pending.Count > 0)
+        {
+            db.StreamEvents.AddRange(pending);
+            await db.SaveChangesAsync(ct);
+        }
+        await db.Messages.Where(m => m.Id == messageId && m.Status == ReplyStatus.Generating)
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, ReplyStatus.Queued), ct);
+        await db.ReplyJobs.Where(j => j.MessageId == messageId)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.LeaseOwner, (string?)null)
+                .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null)
+                .SetProperty(j => j.Attempts, j => j.Attempts > 0 ? j.Attempts - 1 : 0), ct);
+        await tx.CommitAsync(ct);
+        live.Publish(messageId, pending);
+        live.PublishStatus(messageId, ReplyStatus.Queued);
+    }
+}

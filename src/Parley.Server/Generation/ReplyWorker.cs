@@ -1,0 +1,134 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using Parley.Server.Storage;
+
+namespace Parley.Server.Generation;
+
+// Claims reply jobs and runs each in its own scope, up to MaxConcurrentReplies at once. Every running reply is
+// tracked: at shutdown the worker stops claiming, gives running replies the grace period to finish, then
+// hands the rest back so that the next start (or another node) redoes them. Nothing is fire-and-forget.
+internal sealed class ReplyWorker(
+    IServiceScopeFactory scopes,
+    ReplyJobQueue queue,
+    ReplySignal signal,
+    DatabaseTarget database,
+    IOptions<GenerationOptions> options,
+    ILogger<ReplyWorker> logger) : BackgroundService
+{
+    private readonly ConcurrentDictionary<string, Task> _running = new();
+    private readonly CancellationTokenSource _handBack = new();
+
+    public int RunningCount => _running.Count;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        if (database.Kind == DatabaseKind.Sqlite) await queue.ReleaseAllLeasesAsync(stoppingToken);
+
+        using var slots = new SemaphoreSlim(settings.MaxConcurrentReplies);
+        var heartbeat = HeartbeatLoopAsync(TimeSpan.FromSeconds(settings.LeaseSeconds / 3.0), stoppingToken);
+        var poll = TimeSpan.FromMilliseconds(settings.PollIntervalMs);
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await slots.WaitAsync(stoppingToken);
+                signal.Wake.Reset();
+                ClaimedJob? job = null;
+                try
+                {
+                    job = await queue.TryClaimAsync(stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogWarning(ex, "Claiming a reply job failed; trying again shortly");
+                }
+
+                if (job is null)
+                {
+                    slots.Release();
+                    await signal.Wake.WaitAsync(poll, stoppingToken);
+                    continue;
+                }
+
+                var run = new Task<Task>(() => RunJobAsync(job, slots));
+                _running[job.MessageId] = run.Unwrap();
+                run.Start(TaskScheduler.Default);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        await heartbeat;
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        var grace = TimeSpan.FromSeconds(options.Value.ShutdownGraceSeconds);
+        try
+        {
+            await Task.WhenAll(_running.Values).WaitAsync(grace, cancellationToken);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            logger.LogInformation("Shutdown grace of {Seconds}s is over; handing {Count} running replies back", grace.TotalSeconds, _running.Count);
+        }
+        await _handBack.CancelAsync();
+        await Task.WhenAll(_running.Values).ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+
+    private async Task RunJobAsync(ClaimedJob job, SemaphoreSlim slots)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<ReplyGenerator>().RunAsync(job, _handBack.Token);
+        }
+        catch (OperationCanceledException) when (_handBack.IsCancellationRequested)
+        {
+            // Handed back before it started; the lease lapses and the job is claimed again.
+        }
+        catch (Exception ex)
+        {
+            // The lease is left to lapse, so the reply is tried again as a new attempt.
+            logger.LogError(ex, "Reply job {MessageId} failed on attempt {Attempt}", job.MessageId, job.Attempt);
+        }
+        finally
+        {
+            _running.TryRemove(job.MessageId, out _);
+            slots.Release();
+        }
+    }
+
+    private async Task HeartbeatLoopAsync(TimeSpan interval, CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(interval);
+        try
+        {
+            // Leases are renewed through the grace period too, until the worker has stopped.
+            while (await timer.WaitForNextTickAsync(_handBack.Token))
+            {
+                if (stoppingToken.IsCancellationRequested && _running.IsEmpty) return;
+                try
+                {
+                    var lost = await queue.HeartbeatAsync(_running.Keys.ToList(), CancellationToken.None);
+                    foreach (var id in lost) logger.LogWarning("This node lost the lease on reply {MessageId}", id);
+                }
+                catch (Exception ex)
+                {
+                    logger.LogWarning(ex, "Renewing reply leases failed");
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public override void Dispose()
+    {
+        _handBack.Dispose();
+        base.Dispose();
+    }
+}

@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace Parley.Server.Infrastructure;
+
+internal static class ErrorHandling
+{
+    public const long MaxBodyBytes = 1024 * 1024;
+
+    public static IServiceCollection AddParleyErrors(this IServiceCollection services)
+    {
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
+        {
+            var problem = ctx.ProblemDetails;
+            problem.Detail ??= problem.Title;
+            problem.Type ??= $"https://httpstatuses.io/{problem.Status}";
+            problem.Extensions["traceId"] = Activity.Current?.Id ?? ctx.HttpContext.TraceIdentifier;
+        });
+        services.AddExceptionHandler<BadRequestExceptionHandler>();
+        // Malformed bodies reach the exception handler, which names the problem instead of an empty 400.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        return services;
+    }
+
+    public static IApplicationBuilder UseParleyErrors(this IApplicationBuilder app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        // Rejects a declared oversized body before anything reads it; Kestrel's limit covers chunked bodies.
+        app.Use(async (context, next) =>
+        {
+            if (context.Request.ContentLength > MaxBodyBytes)
+            {
+                context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+                await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = context,
+                    ProblemDetails = { Status = 413, Title = "Payload too large", Detail = $"The request body is larger than {MaxBodyBytes} bytes." },
+                });
+                return;
+            }
+            await next(context);
+        });
+        return app;
+    }
+
+    // Turns framework request errors (bad JSON, oversized bodies) into problem details with their real status.
+    // Everything else is a 500 whose body says nothing about the code that failed.
+    private sealed class BadRequestExceptionHandler(IProblemDetailsService problems, ILogger<BadRequestExceptionHandler> logger) : IExceptionHandler
+    {
+        public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
+        {
+            if (context.Response.HasStarted) return false;
+            int status;
+            string title, detail;
+            if (exception is BadHttpRequestException bad)
+            {
+                status = bad.StatusCode;
+                title = status == 413 ? "Payload too large" : "Bad request";
+                detail = status == 413
+                    ? $"The request body is larger than {MaxBodyBytes} bytes."
+                    : bad.InnerException is System.Text.Json.JsonException json
+                        ? "The request body is not valid JSON: " + json.Message
+                        : bad.Message;
+            }
+            else
+            {
+                logger.LogError(exception, "Unhandled exception on {Method} {Path}", context.Request.Method, context.Request.Path);
+                status = 500;
+                title = "Internal server error";
+                detail = "An unexpected error occurred. It has been logged.";
+            }
+            context.Response.StatusCode = status;
+            return await problems.TryWriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = context,
+                ProblemDetails = { Status = status, Title = title, Detail = detail },
+            });
+        }
+    }
+}

@@ -1,0 +1,31 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Hosting;
+
+namespace Parley.Server.Infrastructure;
+
+internal static class HostingExtensions
+{
+    public const string DefaultUrl = "http://localhost:5080";
+
+    public static WebApplicationBuilder UseParleyHosting(this WebApplicationBuilder builder)
+    {
+        // SPEC §1: http://localhost:5080 unless --urls or ASPNETCORE_URLS says otherwise.
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey])) builder.WebHost.UseUrls(DefaultUrl);
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = ErrorHandling.MaxBodyBytes;
+            kestrel.AddServerHeader = false;
+        });
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+            o.SerializerOptions.AllowTrailingCommas = false;
+            o.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+        });
+        builder.Services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ParleyMetrics>();
+        return builder;
+    }
+}

@@ -1,0 +1,13 @@
+using Parley.Server.Personas;
+
+namespace Parley.Server.Messages;
+
+internal static class ConversationExtensions
+{
+    public static IServiceCollection AddParleyConversations(this IServiceCollection services)
+    {
+        services.AddSingleton<PersonaCatalog>();
+        services.AddScoped<ReplyScheduler>();
+        return services;
+    }
+}

@@ -1,0 +1,157 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Parley.Server.Generation;
+using Parley.Server.Infrastructure;
+using Parley.Server.Personas;
+using Parley.Server.Providers;
+using Parley.Server.Sessions;
+using Parley.Server.Storage;
+
+namespace Parley.Server.Messages;
+
+internal abstract record ScheduleResult
+{
+    public sealed record Started(Message UserMessage, Message Reply) : ScheduleResult;
+    public sealed record Repeated(Message UserMessage, Message Reply) : ScheduleResult;
+    public sealed record Invalid(FieldErrors Errors) : ScheduleResult;
+    public sealed record NotFound(string What) : ScheduleResult;
+    public sealed record Busy(string RunningMessageId) : ScheduleResult;
+    public sealed record KeyReused : ScheduleResult;
+    public sealed record NotAReply : ScheduleResult;
+    public sealed record ShuttingDown : ScheduleResult;
+}
+
+// Commits new replies for the worker: a send (user message + queued reply) or a regeneration (a new reply to
+// the same user message). Shared by the HTTP API and the WebSocket. Everything is committed before the
+// caller answers, and the session's running-reply slot is taken with a conditional update in the same
+// transaction, so concurrent sends cannot start two replies in one session.
+internal sealed class ReplyScheduler(
+    ParleyDb db,
+    PersonaCatalog personas,
+    ModelCatalog models,
+    ReplySignal signal,
+    IHostApplicationLifetime lifetime,
+    IOptions<LimitsOptions> limits,
+    TimeProvider clock)
+{
+    public async Task<ScheduleResult> SendAsync(string userId, string sessionId, SendMessageRequest body, CancellationToken ct)
+    {
+        var session = await db.Sessions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == sessionId && s.UserId == userId, ct);
+        if (session is null) return new ScheduleResult.NotFound("session");
+
+        var errors = new FieldErrors();
+        if (string.IsNullOrWhiteSpace(body.Content)) errors.Add("content", "Must not be empty.");
+        errors.MaxLength("content", body.Content, limits.Value.MaxMessageChars);
+        errors.MaxLength("clientMessageId", body.ClientMessageId, 64);
+        if (body.ClientMessageId is { Length: 0 }) errors.Add("clientMessageId", "Must not be empty when given.");
+        SessionsApi.CheckChoices(errors, body.PersonaId, body.Model, personas, models);
+        if (errors.Any) return new ScheduleResult.Invalid(errors);
+
+        if (body.ClientMessageId is not null && await FindRepeatAsync(sessionId, body) is { } repeat) return repeat;
+        if (lifetime.ApplicationStopping.IsCancellationRequested) return new ScheduleResult.ShuttingDown();
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var replyId = Ids.New("msg");
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var claimed = await db.Sessions
+            .Where(s => s.Id == sessionId && s.UserId == userId && s.ActiveReplyId == null)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(x => x.ActiveReplyId, replyId)
+                .SetProperty(x => x.NextOrdinal, x => x.NextOrdinal + 1)
+                .SetProperty(x => x.MessageCount, x => x.MessageCount + 2)
+                .SetProperty(x => x.UpdatedAt, now), ct);
+        if (claimed == 0)
+        {
+            await tx.RollbackAsync(ct);
+            return await RepeatOrBusyAsync(sessionId, body, ct);
+        }
+
+        var ordinal = await db.Sessions.Where(s => s.Id == sessionId).Select(s => s.NextOrdinal).SingleAsync(ct);
+        var user = new Message
+        {
+            Id = Ids.New("msg"), SessionId = sessionId, UserId = userId, Role = "user", Content = body.Content!,
+            Status = ReplyStatus.Complete, ClientMessageId = body.ClientMessageId, Ordinal = ordinal, CreatedAt = now, CompletedAt = now,
+            PersonaId = body.PersonaId ?? session.PersonaId,
+        };
+        var reply = NewReply(replyId, user, body.Model ?? session.Model, body.PersonaId ?? session.PersonaId, now.AddTicks(1));
+        db.Messages.AddRange(user, reply);
+        db.ReplyJobs.Add(new ReplyJob { MessageId = reply.Id, UserId = userId, CreatedAt = now });
+        try
+        {
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+        catch (DbUpdateException) when (body.ClientMessageId is not null)
+        {
+            // A concurrent send with the same clientMessageId committed first.
+            await tx.RollbackAsync(ct);
+            db.ChangeTracker.Clear();
+            return await RepeatOrBusyAsync(sessionId, body, ct);
+        }
+        signal.NewWork();
+        return new ScheduleResult.Started(user, reply);
+    }
+
+    public async Task<ScheduleResult> RegenerateAsync(string userId, string messageId, CancellationToken ct)
+    {
+        var old = await db.Messages.AsNoTracking().FirstOrDefaultAsync(m => m.Id == messageId && m.UserId == userId, ct);
+        if (old is null) return new ScheduleResult.NotFound("message");
+        if (old.Role != "assistant" || old.ParentId is null) return new ScheduleResult.NotAReply();
+        if (lifetime.ApplicationStopping.IsCancellationRequested) return new ScheduleResult.ShuttingDown();
+
+        var session = await db.Sessions.AsNoTracking().FirstAsync(s => s.Id == old.SessionId, ct);
+        var user = await db.Messages.AsNoTracking().FirstAsync(m => m.Id == old.ParentId, ct);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var replyId = Ids.New("msg");
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var claimed = await db.Sessions
+            .Where(s => s.Id == session.Id && s.ActiveReplyId == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.ActiveReplyId, replyId).SetProperty(x => x.UpdatedAt, now), ct);
+        if (claimed == 0)
+        {
+            await tx.RollbackAsync(ct);
+            var running = await db.Sessions.Where(s => s.Id == session.Id).Select(s => s.ActiveReplyId).FirstOrDefaultAsync(ct);
+            return new ScheduleResult.Busy(running ?? "");
+        }
+
+        // The earlier replies stay as alternatives; the new one takes their place on the current branch.
+        await db.Messages.Where(m => m.ParentId == user.Id && m.Role == "assistant")
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.Superseded, true), ct);
+        var model = models.Find(session.Model) is not null ? session.Model : old.Model ?? models.Default;
+        var reply = NewReply(replyId, user, model, session.PersonaId, now);
+        db.Messages.Add(reply);
+        db.ReplyJobs.Add(new ReplyJob { MessageId = reply.Id, UserId = userId, CreatedAt = now });
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        signal.NewWork();
+        return new ScheduleResult.Started(user, reply);
+    }
+
+    private static Message NewReply(string id, Message user, string model, string personaId, DateTime at) => new()
+    {
+        Id = id, SessionId = user.SessionId, UserId = user.UserId, ParentId = user.Id, Role = "assistant",
+        Status = ReplyStatus.Queued, Model = model, PersonaId = personaId, Ordinal = user.Ordinal, CreatedAt = at,
+    };
+
+    private async Task<ScheduleResult> RepeatOrBusyAsync(string sessionId, SendMessageRequest body, CancellationToken ct)
+    {
+        if (body.ClientMessageId is not null && await FindRepeatAsync(sessionId, body) is { } repeat) return repeat;
+        var running = await db.Sessions.Where(s => s.Id == sessionId).Select(s => s.ActiveReplyId).FirstOrDefaultAsync(ct);
+        return running is null ? new ScheduleResult.NotFound("session") : new ScheduleResult.Busy(running);
+    }
+
+    // Idempotency: the same clientMessageId in the same session names the same send.
+    private async Task<ScheduleResult?> FindRepeatAsync(string sessionId, SendMessageRequest body)
+    {
+        var user = await db.Messages.AsNoTracking()
+            .FirstOrDefaultAsync(m => m.SessionId == sessionId && m.ClientMessageId == body.ClientMessageId && m.Role == "user");
+        if (user is null) return null;
+        if (user.Content != body.Content) return new ScheduleResult.KeyReused();
+        var reply = await db.Messages.AsNoTracking()
+            .Where(m => m.ParentId == user.Id && m.Role == "assistant")
+            .OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id)
+            .FirstAsync();
+        return new ScheduleResult.Repeated(user, reply);
+    }
+}

@@ -1,0 +1,14 @@
+using Parley.Server.Providers.Demo;
+
+namespace Parley.Server.Providers;
+
+internal static class ProviderExtensions
+{
+    public static IServiceCollection AddParleyModels(this IServiceCollection services)
+    {
+        services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<DemoChatModel>();
+        services.AddSingleton<ModelCatalog>();
+        return services;
+    }
+}

@@ -1,0 +1,135 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Parley.Server.Auth;
+using Parley.Server.Generation;
+using Parley.Server.Infrastructure;
+using Parley.Server.Personas;
+using Parley.Server.Providers;
+using Parley.Server.Storage;
+
+namespace Parley.Server.Sessions;
+
+internal static class SessionsApi
+{
+    public static IEndpointRouteBuilder MapSessions(this IEndpointRouteBuilder app)
+    {
+        var sessions = app.MapGroup("/api/sessions").RequireAuthorization();
+        sessions.MapPost("/", Create);
+        sessions.MapGet("/", List);
+        sessions.MapGet("/{id}", Get);
+        sessions.MapPatch("/{id}", Patch);
+        sessions.MapDelete("/{id}", Delete);
+        return app;
+    }
+
+    internal static async Task<Results<Created<SessionDto>, ValidationProblem>> Create(
+        CreateSessionRequest body, HttpContext http, ParleyDb db, PersonaCatalog personas, ModelCatalog models,
+        IOptions<LimitsOptions> limits, TimeProvider clock, CancellationToken ct)
+    {
+        var errors = new FieldErrors();
+        if (body.Title is not null && string.IsNullOrWhiteSpace(body.Title)) errors.Add("title", "Must not be blank.");
+        errors.MaxLength("title", body.Title?.Trim(), AutoTitle.MaxLength);
+        errors.MaxLength("systemPrompt", body.SystemPrompt, limits.Value.MaxSystemPromptChars);
+        CheckChoices(errors, body.PersonaId, body.Model, personas, models);
+        if (errors.Any) return errors.ToProblem();
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var session = new ChatSession
+        {
+            Id = Ids.New("ses"),
+            UserId = http.User.UserId(),
+            Title = body.Title?.Trim() ?? AutoTitle.Default,
+            AutoTitle = body.Title is null,
+            PersonaId = body.PersonaId ?? PersonaCatalog.DefaultId,
+            Model = body.Model ?? models.Default,
+            SystemPrompt = string.IsNullOrWhiteSpace(body.SystemPrompt) ? null : body.SystemPrompt,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        db.Sessions.Add(session);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Created($"/api/sessions/{session.Id}", session.ToDto());
+    }
+
+    internal static async Task<Results<Ok<SessionPage>, ValidationProblem>> List(
+        HttpContext http, ParleyDb db, int? limit, string? cursor, CancellationToken ct)
+    {
+        var errors = new FieldErrors();
+        var take = limit ?? 20;
+        if (take is < 1 or > 100) errors.Add("limit", "Must be between 1 and 100.");
+        SessionCursor? after = null;
+        if (cursor is not null && (after = SessionCursor.TryDecode(cursor)) is null) errors.Add("cursor", "Is not a cursor from this API.");
+        if (errors.Any) return errors.ToProblem();
+
+        var userId = http.User.UserId();
+        var query = db.Sessions.AsNoTracking().Where(s => s.UserId == userId);
+        if (after is not null)
+        {
+            query = query.Where(s => s.UpdatedAt < after.UpdatedAt || (s.UpdatedAt == after.UpdatedAt && string.Compare(s.Id, after.Id) < 0));
+        }
+        var rows = await query.OrderByDescending(s => s.UpdatedAt).ThenByDescending(s => s.Id).Take(take + 1).ToListAsync(ct);
+        var page = rows.Take(take).ToList();
+        var next = rows.Count > take ? new SessionCursor(page[^1].UpdatedAt, page[^1].Id).Encode() : null;
+        return TypedResults.Ok(new SessionPage(page.Select(s => s.ToDto()).ToList(), next));
+    }
+
+    internal static async Task<Results<Ok<SessionDto>, ProblemHttpResult>> Get(string id, HttpContext http, ParleyDb db, CancellationToken ct)
+    {
+        var userId = http.User.UserId();
+        var session = await db.Sessions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == id && s.UserId == userId, ct);
+        return session is null ? Problems.NotFound("session") : TypedResults.Ok(session.ToDto());
+    }
+
+    internal static async Task<Results<Ok<SessionDto>, ValidationProblem, ProblemHttpResult>> Patch(
+        string id, PatchSessionRequest body, HttpContext http, ParleyDb db, PersonaCatalog personas, ModelCatalog models,
+        IOptions<LimitsOptions> limits, TimeProvider clock, CancellationToken ct)
+    {
+        var userId = http.User.UserId();
+        var session = await db.Sessions.FirstOrDefaultAsync(s => s.Id == id && s.UserId == userId, ct);
+        if (session is null) return Problems.NotFound("session");
+
+        var errors = new FieldErrors();
+        if (body.Title is not null && string.IsNullOrWhiteSpace(body.Title)) errors.Add("title", "Must not be blank.");
+        errors.MaxLength("title", body.Title?.Trim(), AutoTitle.MaxLength);
+        errors.MaxLength("systemPrompt", body.SystemPrompt, limits.Value.MaxSystemPromptChars);
+        CheckChoices(errors, body.PersonaId, body.Model, personas, models);
+        if (errors.Any) return errors.ToProblem();
+
+        if (body.Title is not null)
+        {
+            session.Title = body.Title.Trim();
+            session.AutoTitle = false;
+        }
+        if (body.PersonaId is not null) session.PersonaId = body.PersonaId;
+        if (body.Model is not null) session.Model = body.Model;
+        if (body.SystemPrompt is not null) session.SystemPrompt = body.SystemPrompt.Length == 0 ? null : body.SystemPrompt;
+        session.UpdatedAt = clock.GetUtcNow().UtcDateTime;
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Ok(session.ToDto());
+    }
+
+    internal static async Task<Results<NoContent, ProblemHttpResult>> Delete(
+        string id, HttpContext http, ParleyDb db, ReplyCancellations cancellations, Streaming.LiveStreams live, CancellationToken ct)
+    {
+        var userId = http.User.UserId();
+        var session = await db.Sessions.AsNoTracking().Where(s => s.Id == id && s.UserId == userId)
+            .Select(s => new { s.Id, s.ActiveReplyId }).FirstOrDefaultAsync(ct);
+        if (session is null) return Problems.NotFound("session");
+
+        // Messages, their events and jobs go with the session (ON DELETE CASCADE). A running reply is aborted.
+        await db.Sessions.Where(s => s.Id == id && s.UserId == userId).ExecuteDeleteAsync(ct);
+        if (session.ActiveReplyId is { } running)
+        {
+            cancellations.RequestCancel(running);
+            live.Remove(running);
+        }
+        return TypedResults.NoContent();
+    }
+
+    public static void CheckChoices(FieldErrors errors, string? personaId, string? model, PersonaCatalog personas, ModelCatalog models)
+    {
+        if (personaId is not null && personas.Find(personaId) is null) errors.Add("personaId", $"There is no persona '{personaId}'.");
+        if (model is not null && models.Find(model) is null) errors.Add("model", $"There is no model '{model}'. See GET /api/models.");
+    }
+}

@@ -1,0 +1,133 @@
+using Microsoft.Extensions.Options;
+using Parley.Server.Storage;
+
+namespace Parley.Server.Streaming;
+
+// In-process fan-out of replies that have readers on this node. Each live reply keeps one bounded buffer of
+// its newest stored events, shared by all of its readers; a reader only holds a wake-up signal and its own
+// position. A reader that falls behind the buffer reads from the store instead, so a slow reader costs no
+// memory and never slows the generator or the other readers.
+internal sealed class LiveStreams(IOptions<StreamingOptions> options)
+{
+    private readonly Dictionary<string, LiveReply> _replies = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+
+    public int ActiveCount
+    {
+        get { lock (_gate) return _replies.Count; }
+    }
+
+    public LiveSubscription Subscribe(string messageId)
+    {
+        lock (_gate)
+        {
+            if (!_replies.TryGetValue(messageId, out var reply))
+            {
+                _replies[messageId] = reply = new LiveReply(options.Value.LiveBufferEvents);
+            }
+            var subscription = new LiveSubscription(this, messageId, reply);
+            lock (reply.Subscribers) reply.Subscribers.Add(subscription);
+            return subscription;
+        }
+    }
+
+    // Called only after the events are committed, so a reader never sees an event the store could lose.
+    public void Publish(string messageId, IReadOnlyList<StreamEvent> events)
+    {
+        if (events.Count == 0) return;
+        var reply = Find(messageId);
+        if (reply is null) return;
+        reply.Append(events);
+        reply.WakeAll();
+    }
+
+    public void PublishStatus(string messageId, string status)
+    {
+        var reply = Find(messageId);
+        if (reply is null) return;
+        reply.Status = status;
+        reply.WakeAll();
+    }
+
+    // The message was deleted: its readers end their streams.
+    public void Remove(string messageId)
+    {
+        var reply = Find(messageId);
+        if (reply is null) return;
+        reply.Deleted = true;
+        reply.WakeAll();
+    }
+
+    internal void Unsubscribe(LiveSubscription subscription)
+    {
+        lock (_gate)
+        {
+            if (!_replies.TryGetValue(subscription.MessageId, out var reply)) return;
+            lock (reply.Subscribers)
+            {
+                reply.Subscribers.Remove(subscription);
+                if (reply.Subscribers.Count == 0) _replies.Remove(subscription.MessageId);
+            }
+        }
+    }
+
+    private LiveReply? Find(string messageId)
+    {
+        lock (_gate) return _replies.GetValueOrDefault(messageId);
+    }
+
+    internal sealed class LiveReply(int capacity)
+    {
+        private readonly Lock _lock = new();
+        private readonly Queue<StreamEvent> _recent = new();
+
+        public List<LiveSubscription> Subscribers { get; } = [];
+        public volatile string? Status;
+        public volatile bool Deleted;
+
+        public void Append(IReadOnlyList<StreamEvent> events)
+        {
+            lock (_lock)
+            {
+                // The buffer holds one contiguous run of sequence numbers; a gap starts it afresh.
+                if (_recent.Count > 0 && events[0].Seq != _recent.Last().Seq + 1) _recent.Clear();
+                foreach (var e in events)
+                {
+                    _recent.Enqueue(e);
+                    if (_recent.Count > capacity) _recent.Dequeue();
+                }
+            }
+        }
+
+        // The buffered events after `after`, or null when the buffer cannot prove it holds all of them.
+        public List<StreamEvent>? TryReadAfter(long after)
+        {
+            lock (_lock)
+            {
+                if (_recent.Count == 0) return null;
+                var first = _recent.Peek().Seq;
+                if (after + 1 < first) return null;
+                return _recent.Where(e => e.Seq > after).ToList();
+            }
+        }
+
+        public void WakeAll()
+        {
+            List<LiveSubscription> subscribers;
+            lock (Subscribers) subscribers = [.. Subscribers];
+            foreach (var s in subscribers) s.Signal.Set();
+        }
+    }
+}
+
+internal sealed class LiveSubscription(LiveStreams owner, string messageId, LiveStreams.LiveReply reply) : IDisposable
+{
+    public string MessageId { get; } = messageId;
+    public WakeSignal Signal { get; } = new();
+    public string? LiveStatus => reply.Status;
+    public bool Deleted => reply.Deleted;
+
+    public List<StreamEvent>? TryReadAfter(long after) => reply.TryReadAfter(after);
+
+    public void Dispose() => owner.Unsubscribe(this);
+}

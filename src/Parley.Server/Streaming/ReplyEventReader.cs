@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Parley.Server.Generation;
+using Parley.Server.Storage;
+
+namespace Parley.Server.Streaming;
+
+internal abstract record ReaderItem;
+
+internal sealed record EventItem(StreamEvent Event) : ReaderItem;
+
+internal sealed record StatusItem(string Status) : ReaderItem;
+
+internal sealed record KeepAliveItem : ReaderItem
+{
+    public static readonly KeepAliveItem Instance = new();
+}
+
+// Follows one reply for one reader, from any sequence number to `done`, whatever the transport (SSE or
+// WebSocket). The store is the source of truth: the reader reads committed events after its position, from
+// the shared live buffer when that holds them and from the database when it does not. Wake-ups only tell it
+// to look again, so a reader that is slow or resumes late just reads from further back, never gets a gap
+// or a duplicate, and holds no queue of its own.
+internal sealed class ReplyEventReader(
+    StreamEventStore store,
+    LiveStreams live,
+    IDbContextFactory<ParleyDb> dbs,
+    IOptions<StreamingOptions> options)
+{
+    public async IAsyncEnumerable<ReaderItem> ReadAsync(string messageId, long after, string currentStatus,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        var settings = options.Value;
+        var keepAlive = TimeSpan.FromSeconds(settings.KeepAliveSeconds);
+        var poll = TimeSpan.FromMilliseconds(Math.Min(settings.PollIntervalMs, keepAlive.TotalMilliseconds));
+        using var subscription = live.Subscribe(messageId);
+
+        string? statusSent = null;
+        if (ReplyStatus.IsRunning(currentStatus))
+        {
+            statusSent = currentStatus;
+            yield return new StatusItem(currentStatus);
+        }
+
+        var sinceOutput = Stopwatch.StartNew();
+        var woke = false;
+        while (true)
+        {
+            subscription.Signal.Reset();
+            var events = (woke ? subscription.TryReadAfter(after) : null) ?? await store.ReadAfterAsync(messageId, after, ct);
+            foreach (var e in events)
+            {
+                yield return new EventItem(e);
+                after = e.Seq;
+                if (e.Kind == StreamEventKinds.Done) yield break;
+            }
+            if (events.Count > 0) sinceOutput.Restart();
+            if (events.Count >= StreamEventStore.PageSize) continue;
+
+            if (subscription.LiveStatus is { } status && status != statusSent && ReplyStatus.IsRunning(status))
+            {
+                statusSent = status;
+                yield return new StatusItem(status);
+            }
+            if (subscription.Deleted) yield break;
+
+            woke = await subscription.Signal.WaitAsync(poll, ct);
+            if (woke) continue;
+
+            if (sinceOutput.Elapsed >= keepAlive)
+            {
+                sinceOutput.Restart();
+                yield return KeepAliveItem.Instance;
+            }
+            if (!await ExistsAsync(messageId, ct)) yield break;
+        }
+    }
+
+    private async Task<bool> ExistsAsync(string messageId, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await db.Messages.AnyAsync(m => m.Id == messageId, ct);
+    }
+}

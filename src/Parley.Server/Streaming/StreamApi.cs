@@ -1,0 +1,79 @@
+using System.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Parley.Server.Auth;
+using Parley.Server.Infrastructure;
+using Parley.Server.Storage;
+
+namespace Parley.Server.Streaming;
+
+internal static class StreamApi
+{
+    public static IEndpointRouteBuilder MapStreaming(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/messages/{id}/stream", Stream).RequireAuthorization();
+        return app;
+    }
+
+    // SPEC §6. Resume point: ?after=N, else Last-Event-ID, else the beginning.
+    internal static async Task<Results<EmptyHttpResult, ProblemHttpResult, ValidationProblem>> Stream(
+        string id, long? after, HttpContext http, ParleyDb db, ReplyEventReader reader, IOptions<StreamingOptions> options,
+        IHostApplicationLifetime lifetime, ParleyMetrics metrics)
+    {
+        var userId = http.User.UserId();
+        var message = await db.Messages.AsNoTracking().Where(m => m.Id == id && m.UserId == userId)
+            .Select(m => new { m.Status }).FirstOrDefaultAsync(http.RequestAborted);
+        if (message is null) return Problems.NotFound("message");
+
+        var from = after;
+        if (from is null && http.Request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } lastEventId)
+        {
+            if (!long.TryParse(lastEventId, out var parsed)) return new FieldErrors().Add("Last-Event-ID", "Must be a sequence number.").ToProblem();
+            from = parsed;
+        }
+        if (from < 0) return new FieldErrors().Add("after", "Must be 0 or more.").ToProblem();
+
+        var response = http.Response;
+        response.ContentType = "text/event-stream; charset=utf-8";
+        response.Headers.CacheControl = "no-cache, no-transform";
+        response.Headers["X-Accel-Buffering"] = "no";
+        await response.Body.FlushAsync(http.RequestAborted);
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
+        using var writeDeadline = new CancellationTokenSource();
+        var writeTimeout = TimeSpan.FromSeconds(options.Value.WriteTimeoutSeconds);
+        using var _ = metrics.TrackStream();
+        try
+        {
+            await foreach (var item in reader.ReadAsync(id, from ?? 0, message.Status, stop.Token))
+            {
+                // A reader whose socket takes nothing for the write timeout is cut off; it may resume later.
+                writeDeadline.CancelAfter(writeTimeout);
+                using var both = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, writeDeadline.Token);
+                await response.WriteAsync(Format(item), both.Token);
+                await response.Body.FlushAsync(both.Token);
+                if (!writeDeadline.TryReset()) break;
+            }
+        }
+        catch (OperationCanceledException) when (writeDeadline.IsCancellationRequested)
+        {
+            http.Abort();
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // The client left, or the server is stopping; the client resumes with Last-Event-ID.
+        }
+        return TypedResults.Empty;
+    }
+
+    private static string Format(ReaderItem item) => item switch
+    {
+        EventItem { Event: var e } => new StringBuilder(64 + e.Data.Length)
+            .Append("id: ").Append(e.Seq).Append('\n')
+            .Append("event: ").Append(e.Kind).Append('\n')
+            .Append("data: ").Append(StreamPayloads.WithSeq(e)).Append("\n\n").ToString(),
+        StatusItem status => "event: status\ndata: {\"status\":\"" + status.Status + "\"}\n\n",
+        _ => ": keep-alive\n\n",
+    };
+}

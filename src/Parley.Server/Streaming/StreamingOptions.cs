@@ -1,0 +1,32 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Parley.Server.Streaming;
+
+internal sealed class StreamingOptions
+{
+    public const string Section = "Parley:Streaming";
+
+    // Events are written to the database in batches: whichever comes first of this interval or the batch
+    // size. This is also the longest a live reader waits for a token, since readers only see stored events.
+    [Range(1, 5_000)]
+    public int FlushIntervalMs { get; set; } = 50;
+
+    [Range(1, 10_000)]
+    public int FlushBatchSize { get; set; } = 64;
+
+    // SPEC §6: a comment goes out at least this often while a stream is idle.
+    [Range(1, 300)]
+    public int KeepAliveSeconds { get; set; } = 15;
+
+    // A reader whose socket accepts nothing for this long is disconnected; it can resume later.
+    [Range(1, 3_600)]
+    public int WriteTimeoutSeconds { get; set; } = 30;
+
+    // Recent events of each live reply kept in memory, shared by all its readers. Older events come from the store.
+    [Range(16, 1_000_000)]
+    public int LiveBufferEvents { get; set; } = 1024;
+
+    // How often a reader checks the store when no wake-up arrives (a safety net, not the normal path).
+    [Range(10, 60_000)]
+    public int PollIntervalMs { get; set; } = 2_000;
+}

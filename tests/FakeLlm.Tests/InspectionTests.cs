@@ -1,0 +1,76 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+
+namespace FakeLlm.Tests;
+
+public sealed class InspectionTests : FakeLlmTestBase
+{
+    [Fact]
+    public async Task Health_is_ok()
+    {
+        using var response = await Client.GetAsync(FakeUrl("/_fake/health"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Requests_endpoint_lists_every_request_with_its_raw_body()
+    {
+        Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "whatever");
+        using (await PostChatAsync(Chat.Request("fake?tokens=3&chunk=2", "first", stream: true)))
+        {
+        }
+
+        using (var second = await PostChatAsync(Chat.Request("fake?status=500", "second")))
+        {
+            Assert.Equal(HttpStatusCode.InternalServerError, second.StatusCode);
+        }
+
+        await Inspector.WaitForCompletedAsync(1, TimeSpan.FromSeconds(5));
+        var list = JsonNode.Parse(await Client.GetStringAsync(FakeUrl("/_fake/requests")))!.AsArray();
+
+        Assert.Equal(2, list.Count);
+        var first = list[0]!;
+        Assert.Equal(1, (int)first["id"]!);
+        Assert.Equal("fake?tokens=3&chunk=2", (string?)first["model"]);
+        Assert.Equal("first", (string?)first["body"]!["messages"]![0]!["content"]);
+        Assert.True((bool)first["body"]!["stream"]!);
+        Assert.Equal("Bearer whatever", (string?)first["authorization"]);
+        Assert.NotNull((DateTimeOffset?)first["receivedAt"]);
+        Assert.NotNull((DateTimeOffset?)first["completedAt"]);
+        Assert.Equal(3, (int)first["tokensSent"]!);
+        Assert.False((bool)first["clientClosed"]!);
+        Assert.Null(first["clientClosedAt"]);
+        Assert.Equal(200, (int)first["statusCode"]!);
+        Assert.Equal(2, (int)list[1]!["id"]!);
+        Assert.Equal(500, (int)list[1]!["statusCode"]!);
+        Assert.Equal(0, (int)list[1]!["tokensSent"]!);
+    }
+
+    [Fact]
+    public async Task Clearing_requests_also_resets_times_counters()
+    {
+        const string model = "fake?status=429&times=1&tokens=2";
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await PostChatAsync(Chat.Request(model, "x"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await PostChatAsync(Chat.Request(model, "x"))).StatusCode);
+
+        using (var cleared = await Client.DeleteAsync(FakeUrl("/_fake/requests")))
+        {
+            Assert.True(cleared.IsSuccessStatusCode);
+        }
+
+        Assert.Empty(Inspector.Requests);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await PostChatAsync(Chat.Request(model, "x"))).StatusCode);
+        Assert.Equal(3, Inspector.Requests.Single().Id);
+    }
+
+    [Fact]
+    public async Task Wait_helper_times_out_with_a_useful_message()
+    {
+        var error = await Assert.ThrowsAsync<TimeoutException>(
+            () => Inspector.WaitForClientClosedAsync(42, TimeSpan.FromMilliseconds(50)));
+
+        Assert.Contains("No matching fake request", error.Message);
+    }
+}

@@ -1,0 +1,74 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Parley.Tests.Infrastructure;
+
+// The test host: the real Parley pipeline on a real Kestrel port over a real SQLite file in a temporary
+// folder. The demo model is sped up so replies take a fraction of a second; tests that need a slow reply
+// (to cancel or resume it mid-stream) start their own app with different settings.
+public class ParleyApp : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> _settings;
+
+    public ParleyApp() : this(new Dictionary<string, string?>())
+    {
+    }
+
+    public ParleyApp(IDictionary<string, string?> overrides)
+    {
+        DataFolder = Path.Combine(Path.GetTempPath(), "parley-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(DataFolder);
+        _settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Parley"] = $"Data Source={DatabasePath}",
+            ["Parley:Auth:PasswordIterations"] = "10000",
+            ["Parley:Demo:FirstTokenDelayMs"] = "20",
+            ["Parley:Demo:TokensPerSecond"] = "400",
+            ["Parley:Demo:ReplyTokens"] = "40",
+            ["Parley:Generation:PollIntervalMs"] = "200",
+            ["Parley:Generation:ShutdownGraceSeconds"] = "1",
+            ["Parley:Streaming:FlushIntervalMs"] = "20",
+        };
+        foreach (var (key, value) in overrides) _settings[key] = value;
+        UseKestrel(0);
+    }
+
+    public string DataFolder { get; }
+
+    public string DatabasePath => Path.Combine(DataFolder, "parley.db");
+
+    public Uri BaseAddress
+    {
+        get
+        {
+            StartServer();
+            return ClientOptions.BaseAddress;
+        }
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        foreach (var (key, value) in _settings) builder.UseSetting(key, value);
+    }
+
+    // A fresh client on the real socket, with its own cookie jar.
+    public ParleyClient NewClient()
+    {
+        StartServer();
+        var handler = new HttpClientHandler { UseCookies = true, CookieContainer = new System.Net.CookieContainer() };
+        var http = new HttpClient(handler) { BaseAddress = ClientOptions.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        return new ParleyClient(http);
+    }
+
+    public T Service<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        GC.SuppressFinalize(this);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(DataFolder, recursive: true); } catch (IOException) { }
+    }
+}

@@ -1,0 +1,124 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace FakeLlm;
+
+internal sealed record CompletionIdentity(string Id, long Created, string Model);
+
+// Builders for the OpenAI wire shapes, kept in one place so every responder emits the same fields.
+internal static class OpenAiJson
+{
+    // Raw UTF-8 on the wire (not \uXXXX escapes) is what split_utf8 needs to cut inside characters.
+    private static readonly JsonSerializerOptions WireOptions = new()
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static string Serialize(JsonNode node) => node.ToJsonString(WireOptions);
+
+    public static JsonObject Error(string message, string type, string? code, string? param = null) => new()
+    {
+        ["error"] = new JsonObject
+        {
+            ["message"] = message,
+            ["type"] = type,
+            ["param"] = param,
+            ["code"] = code,
+        },
+    };
+
+    public static JsonObject Usage(Reply reply) => new()
+    {
+        ["prompt_tokens"] = reply.PromptTokens,
+        ["completion_tokens"] = reply.CompletionTokens,
+        ["total_tokens"] = reply.PromptTokens + reply.CompletionTokens,
+    };
+
+    public static JsonObject Chunk(CompletionIdentity identity, JsonObject delta, string? finishReason) =>
+        ChunkEnvelope(identity, new JsonArray(new JsonObject
+        {
+            ["index"] = 0,
+            ["delta"] = delta,
+            ["finish_reason"] = finishReason,
+        }));
+
+    public static JsonObject UsageChunk(CompletionIdentity identity, Reply reply)
+    {
+        var chunk = ChunkEnvelope(identity, []);
+        chunk["usage"] = Usage(reply);
+        return chunk;
+    }
+
+    public static JsonObject ToolCallDelta(ToolCallReply call, int fragmentIndex)
+    {
+        // Only the first fragment names the call, exactly like real servers.
+        var entry = fragmentIndex == 0
+            ? new JsonObject
+            {
+                ["index"] = 0,
+                ["id"] = call.Id,
+                ["type"] = "function",
+                ["function"] = new JsonObject { ["name"] = call.Name, ["arguments"] = call.Fragments[0] },
+            }
+            : new JsonObject
+            {
+                ["index"] = 0,
+                ["function"] = new JsonObject { ["arguments"] = call.Fragments[fragmentIndex] },
+            };
+        return new JsonObject { ["tool_calls"] = new JsonArray(entry) };
+    }
+
+    public static JsonObject Completion(CompletionIdentity identity, Reply reply, string? reasoning, bool includeUsage)
+    {
+        var message = new JsonObject { ["role"] = "assistant" };
+        if (reasoning is not null)
+        {
+            message["reasoning_content"] = reasoning;
+        }
+
+        if (reply.ToolCall is { } call)
+        {
+            message["content"] = null;
+            message["tool_calls"] = new JsonArray(new JsonObject
+            {
+                ["id"] = call.Id,
+                ["type"] = "function",
+                ["function"] = new JsonObject { ["name"] = call.Name, ["arguments"] = call.Arguments },
+            });
+        }
+        else
+        {
+            message["content"] = reply.Text;
+        }
+
+        var completion = new JsonObject
+        {
+            ["id"] = identity.Id,
+            ["object"] = "chat.completion",
+            ["created"] = identity.Created,
+            ["model"] = identity.Model,
+            ["choices"] = new JsonArray(new JsonObject
+            {
+                ["index"] = 0,
+                ["message"] = message,
+                ["finish_reason"] = reply.FinishReason,
+            }),
+        };
+        if (includeUsage)
+        {
+            completion["usage"] = Usage(reply);
+        }
+
+        return completion;
+    }
+
+    private static JsonObject ChunkEnvelope(CompletionIdentity identity, JsonArray choices) => new()
+    {
+        ["id"] = identity.Id,
+        ["object"] = "chat.completion.chunk",
+        ["created"] = identity.Created,
+        ["model"] = identity.Model,
+        ["choices"] = choices,
+    };
+}

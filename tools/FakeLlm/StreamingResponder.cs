@@ -1,0 +1,158 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace FakeLlm;
+
+internal sealed class StreamingResponder(
+    HttpContext context,
+    RequestEntry entry,
+    ChatRequest request,
+    Directives directives,
+    Reply reply,
+    CompletionIdentity identity)
+{
+    public static readonly string[] ReasoningChunks = ["Thinking about ", "the request."];
+
+    // Deliberately cut mid-object: the client must treat it as a protocol error, not a token.
+    private const string MalformedEvent = "data: {\"choices\":[{\"delta\":{\"content\":\n\n";
+
+    private readonly CancellationToken _aborted = context.RequestAborted;
+    private SseWriter _sse = null!;
+
+    public async Task RunAsync()
+    {
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "text/event-stream";
+        context.Response.Headers.CacheControl = "no-cache";
+        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        // Headers go out at once so ttft_ms is measurable apart from header_delay_ms.
+        await context.Response.StartAsync(_aborted);
+        await context.Response.Body.FlushAsync(_aborted);
+        entry.SetStatus(StatusCodes.Status200OK);
+        _sse = new SseWriter(context.Response.Body, directives.SplitUtf8, directives.SplitDelayMs, _aborted);
+
+        await DelayAsync(directives.TtftMs);
+        await WriteChunkAsync(new JsonObject { ["role"] = "assistant", ["content"] = "" }, null);
+        if (directives.Reasoning)
+        {
+            foreach (var thought in ReasoningChunks)
+            {
+                await WriteChunkAsync(new JsonObject { ["reasoning_content"] = thought }, null);
+            }
+        }
+
+        var pieces = Pieces();
+        var total = pieces.Sum(p => p.Tokens);
+        var (mode, after) = directives.Cut;
+        var cutAt = mode == CutMode.None ? -1 : Math.Min(after, total);
+        // A stream that is about to break never announces a finish; a stall resumes, so it may.
+        var finishAllowed = mode is CutMode.None or CutMode.Stall || cutAt < total;
+        var finishSent = false;
+        var sent = 0;
+
+        for (var i = 0; i < pieces.Count; i++)
+        {
+            if (sent == cutAt && await CutAsync(mode))
+            {
+                return;
+            }
+
+            if (i > 0 && directives.Tps > 0)
+            {
+                await DelayAsync(pieces[i].Tokens * 1000 / directives.Tps);
+            }
+
+            var finish = reply.ToolCall is null && i == pieces.Count - 1 && finishAllowed ? reply.FinishReason : null;
+            await WriteChunkAsync(pieces[i].Delta, finish);
+            finishSent |= finish is not null;
+            sent += pieces[i].Tokens;
+            entry.AddTokens(pieces[i].Tokens);
+        }
+
+        if (sent == cutAt && await CutAsync(mode))
+        {
+            return;
+        }
+
+        if (!finishSent)
+        {
+            await WriteChunkAsync(new JsonObject(), reply.FinishReason);
+        }
+
+        if (request.IncludeUsage && !directives.NoUsage)
+        {
+            await _sse.WriteDataAsync(OpenAiJson.Serialize(OpenAiJson.UsageChunk(identity, reply)));
+        }
+
+        await _sse.WriteRawAsync(Encoding.UTF8.GetBytes("data: [DONE]\n\n"));
+        entry.Complete(StatusCodes.Status200OK);
+    }
+
+    // Returns true when the response is over (the stream was broken on purpose).
+    private async Task<bool> CutAsync(CutMode mode)
+    {
+        switch (mode)
+        {
+            case CutMode.Reset:
+                entry.MarkServerAborted();
+                // Give the already-flushed tokens time to leave the socket before it is torn down.
+                await Task.Delay(50, _aborted);
+                context.Abort();
+                return true;
+            case CutMode.Stall:
+                await DelayAsync(directives.StallMs);
+                return false;
+            case CutMode.Malformed:
+                await _sse.WriteRawAsync(Encoding.UTF8.GetBytes(MalformedEvent));
+                entry.Complete(StatusCodes.Status200OK);
+                return true;
+            case CutMode.Error:
+                var error = OpenAiJson.Error("upstream exploded", "server_error", "server_error");
+                await _sse.WriteDataAsync(OpenAiJson.Serialize(error));
+                entry.Complete(StatusCodes.Status200OK);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    // Text is grouped chunk= tokens at a time; a tool call streams one argument fragment per chunk.
+    // Groups never straddle the cut point so *_after=N breaks after exactly N tokens.
+    private List<(JsonObject Delta, int Tokens)> Pieces()
+    {
+        var pieces = new List<(JsonObject, int)>();
+        if (reply.ToolCall is { } call)
+        {
+            for (var i = 0; i < call.Fragments.Count; i++)
+            {
+                pieces.Add((OpenAiJson.ToolCallDelta(call, i), 1));
+            }
+
+            return pieces;
+        }
+
+        var (mode, cutAt) = directives.Cut;
+        var start = 0;
+        while (start < reply.Tokens.Count)
+        {
+            var end = Math.Min(start + directives.Chunk, reply.Tokens.Count);
+            if (mode != CutMode.None && start < cutAt && end > cutAt)
+            {
+                end = cutAt;
+            }
+
+            var text = string.Concat(reply.Tokens.Skip(start).Take(end - start));
+            pieces.Add((new JsonObject { ["content"] = text }, end - start));
+            start = end;
+        }
+
+        return pieces;
+    }
+
+    private Task WriteChunkAsync(JsonObject delta, string? finishReason) =>
+        _sse.WriteDataAsync(OpenAiJson.Serialize(OpenAiJson.Chunk(identity, delta, finishReason)));
+
+    private Task DelayAsync(int milliseconds) =>
+        milliseconds > 0 ? Task.Delay(milliseconds, _aborted) : Task.CompletedTask;
+}
