@@ -18,8 +18,9 @@ public sealed class InspectionTests : FakeLlmTestBase
     public async Task Requests_endpoint_lists_every_request_with_its_raw_body()
     {
         Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "whatever");
-        using (await PostChatAsync(Chat.Request("fake?tokens=3&chunk=2", "first", stream: true)))
+        using (var first = await PostChatAsync(Chat.Request("fake?tokens=3&chunk=2", "first", stream: true)))
         {
+            await Sse.ReadEventsAsync(first);
         }
 
         using (var second = await PostChatAsync(Chat.Request("fake?status=500", "second")))
@@ -31,18 +32,18 @@ public sealed class InspectionTests : FakeLlmTestBase
         var list = JsonNode.Parse(await Client.GetStringAsync(FakeUrl("/_fake/requests")))!.AsArray();
 
         Assert.Equal(2, list.Count);
-        var first = list[0]!;
-        Assert.Equal(1, (int)first["id"]!);
-        Assert.Equal("fake?tokens=3&chunk=2", (string?)first["model"]);
-        Assert.Equal("first", (string?)first["body"]!["messages"]![0]!["content"]);
-        Assert.True((bool)first["body"]!["stream"]!);
-        Assert.Equal("Bearer whatever", (string?)first["authorization"]);
-        Assert.NotNull((DateTimeOffset?)first["receivedAt"]);
-        Assert.NotNull((DateTimeOffset?)first["completedAt"]);
-        Assert.Equal(3, (int)first["tokensSent"]!);
-        Assert.False((bool)first["clientClosed"]!);
-        Assert.Null(first["clientClosedAt"]);
-        Assert.Equal(200, (int)first["statusCode"]!);
+        var record = list[0]!;
+        Assert.Equal(1, (int)record["id"]!);
+        Assert.Equal("fake?tokens=3&chunk=2", (string?)record["model"]);
+        Assert.Equal("first", (string?)record["body"]!["messages"]![0]!["content"]);
+        Assert.True((bool)record["body"]!["stream"]!);
+        Assert.Equal("Bearer whatever", (string?)record["authorization"]);
+        Assert.NotNull((DateTimeOffset?)record["receivedAt"]);
+        Assert.NotNull((DateTimeOffset?)record["completedAt"]);
+        Assert.Equal(3, (int)record["tokensSent"]!);
+        Assert.False((bool)record["clientClosed"]!);
+        Assert.Null(record["clientClosedAt"]);
+        Assert.Equal(200, (int)record["statusCode"]!);
         Assert.Equal(2, (int)list[1]!["id"]!);
         Assert.Equal(500, (int)list[1]!["statusCode"]!);
         Assert.Equal(0, (int)list[1]!["tokensSent"]!);

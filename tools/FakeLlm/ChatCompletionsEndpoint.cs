@@ -12,6 +12,12 @@ internal sealed class ChatCompletionsEndpoint(FakeLlmState state, string? apiKey
         var model = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("model", out var m)
             && m.ValueKind == JsonValueKind.String ? m.GetString()! : "";
         var entry = state.Begin(model, body, context.Request.Headers.Authorization.FirstOrDefault());
+        // Recorded as the headers leave, so a client that has seen the status also sees it in the log.
+        context.Response.OnStarting(() =>
+        {
+            entry.SetStatus(context.Response.StatusCode);
+            return Task.CompletedTask;
+        });
 
         // RequestAborted fires when the peer goes away; the entry ignores it once we finished or aborted ourselves.
         using var closeWatch = context.RequestAborted.Register(entry.MarkClientClosed);
@@ -26,6 +32,12 @@ internal sealed class ChatCompletionsEndpoint(FakeLlmState state, string? apiKey
         }
         finally
         {
+            // The abort callback and the cancelled write race; whichever runs first, record the client leaving.
+            if (context.RequestAborted.IsCancellationRequested)
+            {
+                entry.MarkClientClosed();
+            }
+
             entry.Complete(context.Response.StatusCode);
         }
     }

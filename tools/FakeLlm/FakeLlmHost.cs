@@ -32,6 +32,10 @@ public sealed class FakeLlmHost : IAsyncDisposable
             ContentRootPath = AppContext.BaseDirectory,
         });
         builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, options.Port));
+        // A tiny send buffer makes every FlushAsync wait until the bytes reached the socket. Without it a
+        // flush only queues them, so reset_after could tear the connection down before earlier tokens left,
+        // and split_utf8 pieces could be coalesced before they were sent.
+        builder.WebHost.UseSockets(s => s.MaxWriteBufferSize = 2);
         builder.Services.AddRoutingCore();
         if (commandLine)
         {

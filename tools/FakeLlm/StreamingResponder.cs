@@ -29,7 +29,6 @@ internal sealed class StreamingResponder(
         // Headers go out at once so ttft_ms is measurable apart from header_delay_ms.
         await context.Response.StartAsync(_aborted);
         await context.Response.Body.FlushAsync(_aborted);
-        entry.SetStatus(StatusCodes.Status200OK);
         _sse = new SseWriter(context.Response.Body, directives.SplitUtf8, directives.SplitDelayMs, _aborted);
 
         await DelayAsync(directives.TtftMs);
@@ -96,8 +95,6 @@ internal sealed class StreamingResponder(
         {
             case CutMode.Reset:
                 entry.MarkServerAborted();
-                // Give the already-flushed tokens time to leave the socket before it is torn down.
-                await Task.Delay(50, _aborted);
                 context.Abort();
                 return true;
             case CutMode.Stall:
