@@ -8,6 +8,8 @@ using Parley.Server.Providers;
 using Parley.Server.Sessions;
 using Parley.Server.Storage;
 using Parley.Server.Streaming;
+using Parley.Server.Tools;
+using Parley.Server.Usage;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.UseParleyHosting();
@@ -17,14 +19,16 @@ builder.Services
     .AddParleyStorage(builder.Configuration)
     .AddParleyAuth()
     .AddParleyModels()
+    .AddParleyTools()
     .AddParleyConversations()
     .AddParleyStreaming()
     .AddParleyGeneration();
 
 var app = builder.Build();
 
-// The schema is brought up to date before the server takes any request.
+// The schema is brought up to date, and the provider configuration checked, before the server takes any request.
 await app.MigrateDatabaseAsync();
+app.Services.GetRequiredService<ModelCatalog>();
 
 app.UseParleyErrors();
 app.UseParleyAuth();
@@ -37,6 +41,7 @@ app.MapModels();
 app.MapSessions();
 app.MapMessages();
 app.MapStreaming();
+app.MapUsage();
 
 app.Run();
 

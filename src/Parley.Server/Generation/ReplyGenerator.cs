@@ -1,16 +1,21 @@
+using System.Diagnostics;
 using System.Text;
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Parley.Server.Infrastructure;
 using Parley.Server.Personas;
 using Parley.Server.Providers;
 using Parley.Server.Storage;
 using Parley.Server.Streaming;
+using Parley.Server.Tools;
 
 namespace Parley.Server.Generation;
 
-// Generates one claimed reply: builds the prompt, streams the model's tokens into the event log, and ends
-// the reply through ReplyLifecycle. It runs in the worker, never in an HTTP request, so no client can stop
-// it by leaving; only a cancel (or the shutdown grace running out, which hands the reply back) does.
+// Generates one claimed reply: builds the prompt, streams the model's tokens into the event log (running
+// server-side tools between steps), and ends the reply through ReplyLifecycle. It runs in the worker, never
+// in an HTTP request, so no client can stop it by leaving; only a cancel does, or the end of the shutdown
+// grace period, which hands the reply back to be redone.
 internal sealed class ReplyGenerator(
     IDbContextFactory<ParleyDb> dbs,
     ReplyLifecycle lifecycle,
@@ -18,11 +23,14 @@ internal sealed class ReplyGenerator(
     ContextBuilder contextBuilder,
     ModelCatalog models,
     PersonaCatalog personas,
+    ToolRegistry tools,
     LiveStreams live,
     StreamEventStore store,
     SessionTitler titler,
+    ParleyMetrics metrics,
     IOptions<GenerationOptions> generationOptions,
     IOptions<StreamingOptions> streamingOptions,
+    IOptions<ToolsOptions> toolsOptions,
     ILogger<ReplyGenerator> logger)
 {
     public async Task RunAsync(ClaimedJob job, CancellationToken handBack)
@@ -34,9 +42,11 @@ internal sealed class ReplyGenerator(
 
         if (job.Attempt > generationOptions.Value.MaxAttempts)
         {
-            await lifecycle.FinishAsync(new ReplyOutcome(reply.Id, session.Id, ReplyStatus.Error, "",
+            var content = await store.ContentSoFarAsync(reply.Id, CancellationToken.None);
+            await lifecycle.FinishAsync(new ReplyOutcome(reply.Id, session.Id, ReplyStatus.Error, content,
                 ErrorCode: ErrorCodes.AttemptsExhausted,
                 ErrorMessage: $"The reply was interrupted {job.Attempt - 1} times and was given up. Try regenerating it."), [], CancellationToken.None);
+            metrics.ReplyFinished(ReplyStatus.Error, ErrorCodes.AttemptsExhausted);
             return;
         }
 
@@ -44,6 +54,7 @@ internal sealed class ReplyGenerator(
         try
         {
             if (!await lifecycle.StartAsync(reply.Id, handBack)) return; // Cancelled while queued.
+            metrics.ReplyStarted(reply.Model ?? session.Model);
             await GenerateAsync(db, reply, session, job, cancel.Token, handBack);
         }
         finally
@@ -64,7 +75,7 @@ internal sealed class ReplyGenerator(
             await writer.AppendAsync(StreamEventKinds.Reset, StreamPayloads.Reset(job.Attempt > 1 ? "restarted" : "retry"));
         }
 
-        var content = new StringBuilder();
+        var run = new ReplyRun();
         ReplyOutcome outcome;
         ModelEntry? model = null;
         ModelRequest? request = null;
@@ -76,27 +87,8 @@ internal sealed class ReplyGenerator(
             var persona = personas.Find(reply.PersonaId ?? session.PersonaId) ?? personas.Find(PersonaCatalog.DefaultId)!;
             var userMessage = await db.Messages.AsNoTracking().FirstAsync(m => m.Id == reply.ParentId, linked.Token);
             request = await contextBuilder.BuildAsync(db, reply, userMessage, session, persona, model, linked.Token);
-
-            string? finish = null;
-            UsageReport? usage = null;
-            await foreach (var update in model.Client.StreamAsync(request, linked.Token))
-            {
-                switch (update)
-                {
-                    case TextDelta delta when delta.Text.Length > 0:
-                        content.Append(delta.Text);
-                        await writer.AppendAsync(StreamEventKinds.Delta, StreamPayloads.Delta(delta.Text));
-                        break;
-                    case UsageReport report:
-                        usage = report;
-                        break;
-                    case FinishReport report:
-                        finish = report.Reason;
-                        break;
-                }
-            }
-            outcome = new ReplyOutcome(reply.Id, session.Id, ReplyStatus.Complete, content.ToString(), finish ?? "stop",
-                usage?.PromptTokens, usage?.CompletionTokens, Model: model.Id);
+            await StreamWithToolsAsync(model, request, run, writer, linked.Token);
+            outcome = run.Outcome(reply.Id, session.Id, ReplyStatus.Complete, model.Id);
         }
         catch (OperationCanceledException) when (handBack.IsCancellationRequested && !cancel.IsCancellationRequested)
         {
@@ -106,18 +98,19 @@ internal sealed class ReplyGenerator(
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
-            outcome = new ReplyOutcome(reply.Id, session.Id, ReplyStatus.Cancelled, content.ToString());
+            outcome = run.Outcome(reply.Id, session.Id, ReplyStatus.Cancelled, model?.Id);
         }
         catch (ModelFailure failure)
         {
-            outcome = new ReplyOutcome(reply.Id, session.Id, ReplyStatus.Error, content.ToString(),
-                ErrorCode: failure.Code, ErrorMessage: failure.Message);
+            outcome = run.Outcome(reply.Id, session.Id, ReplyStatus.Error, model?.Id) with { ErrorCode = failure.Code, ErrorMessage = failure.Message };
         }
         catch (Exception ex)
         {
             logger.LogError(ex, "Reply {MessageId} failed", reply.Id);
-            outcome = new ReplyOutcome(reply.Id, session.Id, ReplyStatus.Error, content.ToString(),
-                ErrorCode: ErrorCodes.Internal, ErrorMessage: "The reply failed because of an internal error. Try again.");
+            outcome = run.Outcome(reply.Id, session.Id, ReplyStatus.Error, model?.Id) with
+            {
+                ErrorCode = ErrorCodes.Internal, ErrorMessage = "The reply failed because of an internal error. Try again.",
+            };
         }
 
         var pending = await writer.StopAsync();
@@ -126,11 +119,114 @@ internal sealed class ReplyGenerator(
             logger.LogInformation("Reply {MessageId} was removed while it was generated", reply.Id);
             return;
         }
+        metrics.ReplyFinished(outcome.Status, outcome.ErrorCode);
+        run.RecordThroughput(metrics);
 
         if (outcome.Status == ReplyStatus.Complete && session.AutoTitle && model is not null && request is not null)
         {
             var firstExchange = request with { Messages = [new ChatTurn("user", request.LastUserMessage), new ChatTurn("assistant", outcome.Content)] };
             await titler.TitleAsync(session.Id, model, firstExchange, handBack);
         }
+    }
+
+    // SPEC §8: stream; if the model calls tools, run them, feed the results back and stream again, at most
+    // MaxSteps model calls in all.
+    private async Task StreamWithToolsAsync(ModelEntry model, ModelRequest request, ReplyRun run, StreamEventWriter writer, CancellationToken ct)
+    {
+        var turns = request.Messages.ToList();
+        var offered = tools.Definitions.Count > 0 ? tools.Definitions : null;
+        var maxSteps = toolsOptions.Value.MaxSteps;
+        for (var step = 1; step <= maxSteps; step++)
+        {
+            IReadOnlyList<ToolCallRequest>? calls = null;
+            var stepText = new StringBuilder();
+            await foreach (var update in model.Client.StreamAsync(request with { Messages = turns, Tools = offered }, ct))
+            {
+                switch (update)
+                {
+                    case TextDelta delta when delta.Text.Length > 0:
+                        run.Text(delta.Text, metrics);
+                        stepText.Append(delta.Text);
+                        await writer.AppendAsync(StreamEventKinds.Delta, StreamPayloads.Delta(delta.Text));
+                        break;
+                    case UsageReport usage:
+                        run.Usage(usage);
+                        break;
+                    case FinishReport finish:
+                        run.FinishReason = finish.Reason;
+                        break;
+                    case ToolCallsReport report:
+                        calls = report.Calls;
+                        break;
+                    case AnsweredBy answered:
+                        run.AnsweredBy = answered.Model;
+                        break;
+                }
+            }
+            if (calls is not { Count: > 0 }) return;
+            if (step == maxSteps)
+            {
+                run.FinishReason = "tool_calls";
+                return;
+            }
+
+            turns.Add(new ChatTurn("assistant", stepText.ToString(), calls));
+            foreach (var call in calls)
+            {
+                var record = await tools.RunAsync(call, ct);
+                run.Tools.Add(record);
+                await writer.AppendAsync(StreamEventKinds.Tool, StreamPayloads.Serialize(new
+                {
+                    call = new { id = record.Id, name = record.Name, arguments = record.Arguments },
+                    result = record.Result,
+                    error = record.Error,
+                }));
+                turns.Add(new ChatTurn("tool", record.Result ?? $"Error: {record.Error}", ToolCallId: record.Id));
+            }
+        }
+    }
+
+    // What one reply has produced so far, across all of its model calls.
+    private sealed class ReplyRun
+    {
+        private readonly StringBuilder _content = new();
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private TimeSpan? _firstToken;
+        private int _deltas;
+        private int? _prompt;
+        private int? _completion;
+
+        public string? FinishReason { get; set; }
+        public string? AnsweredBy { get; set; }
+        public List<ToolCallRecord> Tools { get; } = [];
+
+        public void Text(string text, ParleyMetrics metrics)
+        {
+            if (_firstToken is null)
+            {
+                _firstToken = _clock.Elapsed;
+                metrics.FirstToken(_firstToken.Value);
+            }
+            _deltas++;
+            _content.Append(text);
+        }
+
+        public void Usage(UsageReport usage)
+        {
+            _prompt = (_prompt ?? 0) + usage.PromptTokens;
+            _completion = (_completion ?? 0) + usage.CompletionTokens;
+        }
+
+        public void RecordThroughput(ParleyMetrics metrics)
+        {
+            if (_firstToken is { } first) metrics.Throughput(_completion ?? _deltas, _clock.Elapsed - first);
+        }
+
+        public ReplyOutcome Outcome(string messageId, string sessionId, string status, string? model) => new(
+            messageId, sessionId, status, _content.ToString(),
+            status == ReplyStatus.Complete ? FinishReason ?? "stop" : null,
+            _prompt, _completion,
+            Model: AnsweredBy ?? model,
+            ToolCalls: Tools.Count == 0 ? null : JsonSerializer.Serialize(Tools, StreamPayloadsJson.Options));
     }
 }

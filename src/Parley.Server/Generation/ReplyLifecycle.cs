@@ -36,6 +36,7 @@ internal sealed class ReplyLifecycle(IDbContextFactory<ParleyDb> dbs, LiveStream
                 .SetProperty(m => m.ErrorCode, outcome.ErrorCode)
                 .SetProperty(m => m.ErrorMessage, outcome.ErrorMessage)
                 .SetProperty(m => m.Model, m => outcome.Model ?? m.Model)
+                .SetProperty(m => m.ToolCalls, outcome.ToolCalls)
                 .SetProperty(m => m.CompletedAt, now), ct);
         if (rows == 0) return false;
 
@@ -53,6 +54,20 @@ internal sealed class ReplyLifecycle(IDbContextFactory<ParleyDb> dbs, LiveStream
         };
         List<StreamEvent> events = [.. pending, done];
         db.StreamEvents.AddRange(events);
+        if (outcome.PromptTokens is not null || outcome.CompletionTokens is not null)
+        {
+            var owner = await db.Messages.Where(m => m.Id == outcome.MessageId).Select(m => new { m.UserId, m.Model }).FirstAsync(ct);
+            db.UsageRecords.Add(new UsageRecord
+            {
+                Id = "use_" + outcome.MessageId,
+                UserId = owner.UserId,
+                MessageId = outcome.MessageId,
+                Model = outcome.Model ?? owner.Model ?? "unknown",
+                PromptTokens = outcome.PromptTokens ?? 0,
+                CompletionTokens = outcome.CompletionTokens ?? 0,
+                CreatedAt = now,
+            });
+        }
         await db.SaveChangesAsync(ct);
 
         await db.Sessions.Where(s => s.Id == outcome.SessionId && s.ActiveReplyId == outcome.MessageId)

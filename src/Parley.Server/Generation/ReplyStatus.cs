@@ -28,4 +28,5 @@ internal sealed record ReplyOutcome(
     int? CompletionTokens = null,
     string? ErrorCode = null,
     string? ErrorMessage = null,
-    string? Model = null);
+    string? Model = null,
+    string? ToolCalls = null);

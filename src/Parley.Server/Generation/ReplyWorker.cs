@@ -17,6 +17,9 @@ internal sealed class ReplyWorker(
 {
     private readonly ConcurrentDictionary<string, Task> _running = new();
     private readonly CancellationTokenSource _handBack = new();
+    private readonly CancellationTokenSource _stopHeartbeat = new();
+    private Task _heartbeat = Task.CompletedTask;
+    private int _stopping;
 
     public int RunningCount => _running.Count;
 
@@ -25,8 +28,9 @@ internal sealed class ReplyWorker(
         var settings = options.Value;
         if (database.Kind == DatabaseKind.Sqlite) await queue.ReleaseAllLeasesAsync(stoppingToken);
 
-        using var slots = new SemaphoreSlim(settings.MaxConcurrentReplies);
-        var heartbeat = HeartbeatLoopAsync(TimeSpan.FromSeconds(settings.LeaseSeconds / 3.0), stoppingToken);
+        // Not disposed here: replies still running after this loop ends release their slot later.
+        var slots = new SemaphoreSlim(settings.MaxConcurrentReplies);
+        _heartbeat = HeartbeatLoopAsync(TimeSpan.FromSeconds(settings.LeaseSeconds / 3.0));
         var poll = TimeSpan.FromMilliseconds(settings.PollIntervalMs);
         try
         {
@@ -59,11 +63,11 @@ internal sealed class ReplyWorker(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
-        await heartbeat;
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (Interlocked.Exchange(ref _stopping, 1) == 1) return;
         await base.StopAsync(cancellationToken);
         var grace = TimeSpan.FromSeconds(options.Value.ShutdownGraceSeconds);
         try
@@ -76,6 +80,9 @@ internal sealed class ReplyWorker(
         }
         await _handBack.CancelAsync();
         await Task.WhenAll(_running.Values).ContinueWith(_ => { }, TaskScheduler.Default);
+        // Leases were renewed through the grace period; with every reply finished or handed back, stop.
+        await _stopHeartbeat.CancelAsync();
+        await _heartbeat;
     }
 
     private async Task RunJobAsync(ClaimedJob job, SemaphoreSlim slots)
@@ -101,15 +108,13 @@ internal sealed class ReplyWorker(
         }
     }
 
-    private async Task HeartbeatLoopAsync(TimeSpan interval, CancellationToken stoppingToken)
+    private async Task HeartbeatLoopAsync(TimeSpan interval)
     {
         using var timer = new PeriodicTimer(interval);
         try
         {
-            // Leases are renewed through the grace period too, until the worker has stopped.
-            while (await timer.WaitForNextTickAsync(_handBack.Token))
+            while (await timer.WaitForNextTickAsync(_stopHeartbeat.Token))
             {
-                if (stoppingToken.IsCancellationRequested && _running.IsEmpty) return;
                 try
                 {
                     var lost = await queue.HeartbeatAsync(_running.Keys.ToList(), CancellationToken.None);
@@ -126,9 +131,6 @@ internal sealed class ReplyWorker(
         }
     }
 
-    public override void Dispose()
-    {
-        _handBack.Dispose();
-        base.Dispose();
-    }
+    // The cancellation sources are not disposed: a host may call StopAsync again after disposing its services,
+    // and sources without timers hold nothing that needs releasing.
 }

@@ -83,8 +83,9 @@ internal static class MessagesApi
         if (message is null) return Problems.NotFound("message");
         if (!ReplyStatus.IsRunning(message.Status))
         {
+            // Not "status": in problem details that member is the HTTP status code (RFC 9457).
             return Problems.Conflict($"The message has already finished with status '{message.Status}'.",
-                new Dictionary<string, object?> { ["status"] = message.Status });
+                new Dictionary<string, object?> { ["messageStatus"] = message.Status });
         }
 
         if (message.Status == ReplyStatus.Queued && await lifecycle.CancelQueuedAsync(id, message.SessionId, ct))

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace Parley.Server.Providers;
 
 // What every model backend implements: stream one reply for a prompt. Backends report failures as
@@ -10,9 +12,18 @@ internal interface IChatModel
     Task<string?> SuggestTitleAsync(ModelRequest request, CancellationToken ct);
 }
 
-internal sealed record ChatTurn(string Role, string Content);
+internal sealed record ToolCallRequest(string Id, string Name, string Arguments);
 
-internal sealed record ModelRequest(string Model, string PersonaName, IReadOnlyList<ChatTurn> Messages, int? MaxOutputTokens = null)
+internal sealed record ToolDefinition(string Name, string Description, JsonElement Parameters);
+
+internal sealed record ChatTurn(string Role, string Content, IReadOnlyList<ToolCallRequest>? ToolCalls = null, string? ToolCallId = null);
+
+internal sealed record ModelRequest(
+    string Model,
+    string PersonaName,
+    IReadOnlyList<ChatTurn> Messages,
+    int? MaxOutputTokens = null,
+    IReadOnlyList<ToolDefinition>? Tools = null)
 {
     public string LastUserMessage => Messages.LastOrDefault(m => m.Role == "user")?.Content ?? "";
 }
@@ -24,6 +35,12 @@ internal sealed record TextDelta(string Text) : ModelUpdate;
 internal sealed record UsageReport(int PromptTokens, int CompletionTokens) : ModelUpdate;
 
 internal sealed record FinishReport(string Reason) : ModelUpdate;
+
+// The model asks for tools to be run; sent once the calls are complete (all fragments joined).
+internal sealed record ToolCallsReport(IReadOnlyList<ToolCallRequest> Calls) : ModelUpdate;
+
+// Which model actually answers (a fallback may stand in for the one asked for). Sent before the first token.
+internal sealed record AnsweredBy(string Model) : ModelUpdate;
 
 internal sealed class ModelFailure(string code, string message, Exception? inner = null) : Exception(message, inner)
 {

@@ -15,12 +15,13 @@ internal sealed class ModelCatalog
     private readonly Dictionary<string, ModelEntry> _byId = new(StringComparer.Ordinal);
     private readonly List<ModelEntry> _ordered = [];
 
-    public ModelCatalog(IConfiguration configuration, IOptions<DemoOptions> demo, DemoChatModel demoModel)
+    public ModelCatalog(IConfiguration configuration, IOptions<DemoOptions> demo, DemoChatModel demoModel, ProviderRegistry providers)
     {
         if (demo.Value.Enabled)
         {
             Add(new ModelEntry(DemoChatModel.ModelId, "demo", "Offline demo (no real model)", demo.Value.ContextWindow, demoModel));
         }
+        foreach (var model in providers.Models) Add(model);
 
         if (_ordered.Count == 0)
         {
@@ -32,7 +33,10 @@ internal sealed class ModelCatalog
         {
             throw new InvalidOperationException($"Parley:DefaultModel names '{configuredDefault}', which no provider serves.");
         }
-        Default = string.IsNullOrWhiteSpace(configuredDefault) ? _ordered[0].Id : configuredDefault;
+        // Without a configured default, a real model is preferred over the demo.
+        Default = string.IsNullOrWhiteSpace(configuredDefault)
+            ? (_ordered.FirstOrDefault(m => m.Id != DemoChatModel.ModelId) ?? _ordered[0]).Id
+            : configuredDefault;
     }
 
     public string Default { get; }

@@ -8,7 +8,9 @@ internal static class ProviderExtensions
     {
         services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<DemoChatModel>();
+        services.AddSingleton<ProviderRegistry>();
         services.AddSingleton<ModelCatalog>();
+        services.AddOptions<ToolsOptions>().BindConfiguration(ToolsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         return services;
     }
 }

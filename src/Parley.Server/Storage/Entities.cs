@@ -93,3 +93,15 @@ internal sealed class ReplyJob
     public DateTime? LeaseExpiresAt { get; set; }
     public DateTime CreatedAt { get; init; }
 }
+
+internal sealed class UsageRecord
+{
+    public required string Id { get; init; }
+    public required string UserId { get; init; }
+    public string? ApiKeyId { get; init; }
+    public string? MessageId { get; init; }
+    public required string Model { get; init; }
+    public int PromptTokens { get; init; }
+    public int CompletionTokens { get; init; }
+    public DateTime CreatedAt { get; init; }
+}

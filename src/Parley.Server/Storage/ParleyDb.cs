@@ -13,6 +13,7 @@ internal sealed class ParleyDb(DbContextOptions<ParleyDb> options) : DbContext(o
     public DbSet<Message> Messages => Set<Message>();
     public DbSet<StreamEvent> StreamEvents => Set<StreamEvent>();
     public DbSet<ReplyJob> ReplyJobs => Set<ReplyJob>();
+    public DbSet<UsageRecord> UsageRecords => Set<UsageRecord>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder builder)
     {
@@ -60,6 +61,13 @@ internal sealed class ParleyDb(DbContextOptions<ParleyDb> options) : DbContext(o
             e.ToTable("reply_jobs");
             e.HasKey(x => x.MessageId);
             e.HasOne<Message>().WithOne().HasForeignKey<ReplyJob>(x => x.MessageId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        model.Entity<UsageRecord>(e =>
+        {
+            e.ToTable("usage_records");
+            e.HasKey(x => x.Id);
+            e.HasOne<User>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
         });
 
         // Column names follow the snake_case of the hand-written migrations.

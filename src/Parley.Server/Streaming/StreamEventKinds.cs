@@ -18,17 +18,22 @@ internal sealed record ErrorDto(string Code, string Message);
 
 internal sealed record DonePayload(string Status, string? FinishReason, UsageDto? Usage, ErrorDto? Error);
 
-// Stored event data is the JSON payload without "seq"; readers splice the sequence number (and, on the
-// WebSocket, the frame type and message id) in front, so a payload is serialised once and never parsed again.
-internal static class StreamPayloads
+// Relaxed escaping keeps Chinese text as UTF-8 instead of \uXXXX (half the bytes on the wire). It is safe
+// because these payloads are only ever sent as JSON, never embedded in HTML.
+internal static class StreamPayloadsJson
 {
-    // Relaxed escaping keeps Chinese text as UTF-8 instead of \uXXXX (half the bytes on the wire). It is safe
-    // because these payloads are only ever sent as JSON, never embedded in HTML.
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
+}
+
+// Stored event data is the JSON payload without "seq"; readers splice the sequence number (and, on the
+// WebSocket, the frame type and message id) in front, so a payload is serialised once and never parsed again.
+internal static class StreamPayloads
+{
+    private static readonly JsonSerializerOptions Json = StreamPayloadsJson.Options;
 
     public static string Delta(string content) => JsonSerializer.Serialize(new { content }, Json);
 

@@ -1,0 +1,153 @@
+using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+
+namespace Parley.Server.Providers.OpenAi;
+
+// One call to one OpenAI-compatible upstream, streamed, with the connect, time-to-first-token and idle
+// timeouts of its provider. Failures surface as UpstreamFailure; cancellation disposes the response, which
+// closes the connection, so the upstream sees the request aborted.
+//
+// Parley uses this small client instead of the official OpenAI SDK because compatible servers differ from
+// OpenAI in ways the SDK's typed models hide or reject (reasoning_content, tool-call fragments without ids,
+// usage-only chunks with empty choices), and because Parley needs the raw timing of every chunk for its timeouts.
+internal sealed class OpenAiChatClient(string providerName, ProviderOptions options, HttpClient http)
+{
+    public string ProviderName { get; } = providerName;
+    public ProviderOptions Options { get; } = options;
+
+    private Uri Endpoint => new(Options.BaseUrl.TrimEnd('/') + "/chat/completions");
+
+    public async IAsyncEnumerable<ModelUpdate> StreamAsync(string model, ModelRequest request, [EnumeratorCancellation] CancellationToken ct)
+    {
+        using var whole = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        whole.CancelAfter(TimeSpan.FromSeconds(Options.TimeoutSeconds));
+        using var phase = new CancellationTokenSource(TimeSpan.FromSeconds(Options.FirstTokenTimeoutSeconds));
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(whole.Token, phase.Token);
+
+        var body = OpenAiRequestBody.Build(model, request, stream: true, Options.RequestUsage, withTools: Options.SupportsTools);
+        using var response = await SendAsync(body, linked.Token, ct);
+        await using var stream = await response.Content.ReadAsStreamAsync(linked.Token);
+        // StreamReader decodes UTF-8 incrementally, so a character split across network reads is joined intact.
+        using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 4096);
+
+        var parser = new ChunkParser();
+        var started = false;
+        while (true)
+        {
+            var line = await ReadLineAsync(reader, started, linked.Token, ct);
+            if (line is null)
+            {
+                // A clean end without [DONE] is accepted once the model said it finished; otherwise the stream broke.
+                if (!parser.Finished) throw new UpstreamFailure(UpstreamFailureKind.Broken, "The provider's stream ended before the reply was complete.");
+                break;
+            }
+            if (!line.StartsWith("data:", StringComparison.Ordinal)) continue; // comments, event:, id:, blank lines
+            var data = line.AsSpan(5).Trim();
+            if (data.SequenceEqual("[DONE]")) break;
+
+            foreach (var update in parser.Parse(data.ToString()))
+            {
+                if (update is TextDelta)
+                {
+                    started = true;
+                }
+                yield return update;
+            }
+            if (started || parser.HasToolCalls)
+            {
+                started = true;
+                phase.CancelAfter(TimeSpan.FromSeconds(Options.IdleTimeoutSeconds));
+            }
+        }
+
+        foreach (var update in parser.Complete()) yield return update;
+    }
+
+    public async Task<string?> CompleteTextAsync(string model, ModelRequest request, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(Options.FirstTokenTimeoutSeconds));
+        var body = OpenAiRequestBody.Build(model, request, stream: false, requestUsage: false, withTools: false);
+        using var response = await SendAsync(body, timeout.Token, ct);
+        using var document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(timeout.Token), cancellationToken: timeout.Token);
+        var choices = document.RootElement.GetProperty("choices");
+        return choices.GetArrayLength() == 0 ? null : choices[0].GetProperty("message").GetProperty("content").GetString();
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(System.Text.Json.Nodes.JsonObject body, CancellationToken token, CancellationToken callerToken)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, Endpoint) { Content = OpenAiRequestBody.ToContent(body) };
+        message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        if (!string.IsNullOrEmpty(Options.ApiKey)) message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Options.ApiKey);
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, token);
+        }
+        catch (OperationCanceledException) when (!callerToken.IsCancellationRequested)
+        {
+            throw new UpstreamFailure(UpstreamFailureKind.Timeout, "The provider did not answer in time.");
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new UpstreamFailure(UpstreamFailureKind.Connect, $"Could not reach the provider: {ex.HttpRequestError}.");
+        }
+
+        if (response.IsSuccessStatusCode) return response;
+        using (response)
+        {
+            var (code, text) = await ReadErrorAsync(response, token);
+            var retryAfter = RetryAfterOf(response);
+            throw UpstreamFailure.FromStatus((int)response.StatusCode, code, text, retryAfter);
+        }
+    }
+
+    private static async Task<string?> ReadLineAsync(StreamReader reader, bool started, CancellationToken token, CancellationToken callerToken)
+    {
+        try
+        {
+            return await reader.ReadLineAsync(token);
+        }
+        catch (OperationCanceledException) when (!callerToken.IsCancellationRequested)
+        {
+            throw new UpstreamFailure(UpstreamFailureKind.Timeout,
+                started ? "The provider stopped sending in the middle of the reply." : "The provider sent no first token in time.");
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException)
+        {
+            throw new UpstreamFailure(UpstreamFailureKind.Broken, "The connection to the provider was lost during the reply.");
+        }
+    }
+
+    private static async Task<(string? Code, string? Message)> ReadErrorAsync(HttpResponseMessage response, CancellationToken token)
+    {
+        try
+        {
+            var bytes = await response.Content.ReadAsByteArrayAsync(token);
+            if (bytes.Length == 0 || bytes.Length > 64 * 1024) return (null, null);
+            using var document = JsonDocument.Parse(bytes);
+            if (document.RootElement.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object)
+            {
+                var code = error.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
+                code ??= error.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+                var message = error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
+                return (code, message);
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or IOException or HttpRequestException or OperationCanceledException)
+        {
+        }
+        return (null, null);
+    }
+
+    private static TimeSpan? RetryAfterOf(HttpResponseMessage response)
+    {
+        var header = response.Headers.RetryAfter;
+        if (header?.Delta is { } delta) return delta;
+        if (header?.Date is { } date) return date - DateTimeOffset.UtcNow is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+        return null;
+    }
+}

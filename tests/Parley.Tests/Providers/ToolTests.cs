@@ -1,0 +1,42 @@
+using System.Text.Json;
+using Parley.Tests.Infrastructure;
+
+namespace Parley.Tests.Providers;
+
+public sealed class ToolTests(UpstreamFixture fixture) : IClassFixture<UpstreamFixture>
+{
+    [Fact]
+    public async Task Calculator_call_streams_a_tool_event_then_the_final_answer_and_is_stored()
+    {
+        using var client = await fixture.SignedInAsync();
+        var session = await client.CreateSessionAsync(new { model = UpstreamFixture.Calculator });
+        var (_, reply) = await client.SendAsync(session.Str("id"), "what is (2+3)*4?");
+        var events = await client.ReadStreamAsync(reply.Str("id"));
+        var stored = await client.WaitForReplyAsync(reply.Str("id"));
+
+        var tool = Assert.Single(events, e => e.Event == "tool");
+        Assert.Equal("calculator", tool.Json.GetProperty("call").Str("name"));
+        Assert.Equal("{\"expression\":\"(2+3)*4\"}", tool.Json.GetProperty("call").Str("arguments"));
+        Assert.Equal("20", tool.Json.Str("result"));
+        var firstDelta = events.FindIndex(e => e.Event == "delta");
+        Assert.True(events.IndexOf(tool) < firstDelta, "the tool event comes before the final answer");
+        Assert.Equal("done", events[^1].Event);
+
+        Assert.Equal("complete", stored.Str("status"));
+        Assert.Contains("tool said: 20", stored.Str("content"));
+        var calls = stored.GetProperty("toolCalls");
+        Assert.Equal(JsonValueKind.Array, calls.ValueKind);
+        Assert.Equal("calculator", calls[0].Str("name"));
+        Assert.Equal("20", calls[0].Str("result"));
+
+        // The second model call carried the assistant's tool call and the tool's result.
+        var followUp = fixture.RequestsFor(UpstreamFixture.Calculator)
+            .Last(r => r.Body.GetProperty("messages").EnumerateArray().Last().Str("role") == "tool");
+        var messages = followUp.Body.GetProperty("messages").EnumerateArray().ToList();
+        Assert.Equal("tool", messages[^1].Str("role"));
+        Assert.Equal("20", messages[^1].Str("content"));
+        Assert.Equal(calls[0].Str("id"), messages[^1].Str("tool_call_id"));
+        Assert.Equal("calculator", messages[^2].GetProperty("tool_calls")[0].GetProperty("function").Str("name"));
+        Assert.Contains(followUp.Body.GetProperty("tools").EnumerateArray(), t => t.GetProperty("function").Str("name") == "get_current_time");
+    }
+}
