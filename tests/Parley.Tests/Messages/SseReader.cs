@@ -1,0 +1,70 @@
+using System.Net;
+using System.Text;
+using Parley.Tests.Infrastructure;
+
+namespace Parley.Tests.Messages;
+
+// Reads one SSE stream event by event, so a test can act (cancel, send) between events while staying connected.
+public sealed class SseReader : IAsyncDisposable
+{
+    private readonly HttpResponseMessage _response;
+    private readonly StreamReader _reader;
+
+    private SseReader(HttpResponseMessage response, Stream body)
+    {
+        _response = response;
+        _reader = new StreamReader(body, Encoding.UTF8);
+    }
+
+    public static async Task<SseReader> OpenAsync(ParleyClient client, string messageId, CancellationToken ct)
+    {
+        var response = await client.OpenStreamAsync(messageId, ct: ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        return new SseReader(response, await response.Content.ReadAsStreamAsync(ct));
+    }
+
+    // The next event, or null once the server has ended the response.
+    public async Task<SseEvent?> NextAsync(CancellationToken ct)
+    {
+        string? id = null, name = null;
+        var data = new StringBuilder();
+        while (await _reader.ReadLineAsync(ct) is { } line)
+        {
+            if (line.Length == 0)
+            {
+                if (name is not null || data.Length > 0) return new SseEvent(id, name ?? "message", data.ToString());
+                continue;
+            }
+            if (line.StartsWith(':')) continue;
+            var colon = line.IndexOf(':');
+            var field = colon < 0 ? line : line[..colon];
+            var value = colon < 0 ? "" : line[(colon + 1)..].TrimStart(' ');
+            switch (field)
+            {
+                case "id": id = value; break;
+                case "event": name = value; break;
+                case "data": if (data.Length > 0) data.Append('\n'); data.Append(value); break;
+            }
+        }
+        return null;
+    }
+
+    // Reads until an event named `name` arrives; every event read on the way is added to `seen`.
+    public async Task<SseEvent> NextNamedAsync(string name, List<SseEvent> seen, CancellationToken ct)
+    {
+        while (await NextAsync(ct) is { } e)
+        {
+            seen.Add(e);
+            if (e.Event == name) return e;
+        }
+        throw new InvalidOperationException($"The stream ended before a '{name}' event; it had {seen.Count} events.");
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _reader.Dispose();
+        _response.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
