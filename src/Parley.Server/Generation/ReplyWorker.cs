@@ -7,11 +7,16 @@ namespace Parley.Server.Generation;
 // Claims reply jobs and runs each in its own scope, up to MaxConcurrentReplies at once. Every running reply is
 // tracked: at shutdown the worker stops claiming, gives running replies the grace period to finish, then
 // hands the rest back so that the next start (or another node) redoes them. Nothing is fire-and-forget.
+//
+// The drain starts when the application starts stopping, not in StopAsync: the web server stops first and
+// waits for open requests, and open reply streams only end once the drain is over (StreamShutdown).
 internal sealed class ReplyWorker(
     IServiceScopeFactory scopes,
     ReplyJobQueue queue,
     ReplySignal signal,
     DatabaseTarget database,
+    Streaming.StreamShutdown streams,
+    IHostApplicationLifetime lifetime,
     IOptions<GenerationOptions> options,
     ILogger<ReplyWorker> logger) : BackgroundService
 {
@@ -19,7 +24,9 @@ internal sealed class ReplyWorker(
     private readonly CancellationTokenSource _handBack = new();
     private readonly CancellationTokenSource _stopHeartbeat = new();
     private Task _heartbeat = Task.CompletedTask;
-    private int _stopping;
+    private readonly Lock _drainLock = new();
+    private Task? _drain;
+    private Task _loop = Task.CompletedTask;
 
     public int RunningCount => _running.Count;
 
@@ -32,6 +39,14 @@ internal sealed class ReplyWorker(
         var slots = new SemaphoreSlim(settings.MaxConcurrentReplies);
         _heartbeat = HeartbeatLoopAsync(TimeSpan.FromSeconds(settings.LeaseSeconds / 3.0));
         var poll = TimeSpan.FromMilliseconds(settings.PollIntervalMs);
+        using var claiming = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lifetime.ApplicationStopping);
+        lifetime.ApplicationStopping.Register(() => StartDrain());
+        _loop = ClaimLoopAsync(slots, poll, claiming.Token);
+        await _loop;
+    }
+
+    private async Task ClaimLoopAsync(SemaphoreSlim slots, TimeSpan poll, CancellationToken stoppingToken)
+    {
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -67,14 +82,24 @@ internal sealed class ReplyWorker(
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (Interlocked.Exchange(ref _stopping, 1) == 1) return;
+        await StartDrain().WaitAsync(cancellationToken);
         await base.StopAsync(cancellationToken);
+    }
+
+    private Task StartDrain()
+    {
+        lock (_drainLock) return _drain ??= Task.Run(DrainAsync);
+    }
+
+    private async Task DrainAsync()
+    {
+        await _loop.ContinueWith(_ => { }, TaskScheduler.Default);
         var grace = TimeSpan.FromSeconds(options.Value.ShutdownGraceSeconds);
         try
         {
-            await Task.WhenAll(_running.Values).WaitAsync(grace, cancellationToken);
+            await Task.WhenAll(_running.Values).WaitAsync(grace);
         }
-        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        catch (TimeoutException)
         {
             logger.LogInformation("Shutdown grace of {Seconds}s is over; handing {Count} running replies back", grace.TotalSeconds, _running.Count);
         }
@@ -83,6 +108,7 @@ internal sealed class ReplyWorker(
         // Leases were renewed through the grace period; with every reply finished or handed back, stop.
         await _stopHeartbeat.CancelAsync();
         await _heartbeat;
+        streams.EndStreams();
     }
 
     private async Task RunJobAsync(ClaimedJob job, SemaphoreSlim slots)

@@ -76,25 +76,17 @@ internal static class MessagesApi
     }
 
     internal static async Task<Results<Accepted<MessageDto>, ProblemHttpResult>> Cancel(
-        string id, HttpContext http, ParleyDb db, ReplyLifecycle lifecycle, ReplyCancellations cancellations, CancellationToken ct)
+        string id, HttpContext http, ReplyCanceller canceller, CancellationToken ct)
     {
-        var userId = http.User.UserId();
-        var message = await db.Messages.AsNoTracking().FirstOrDefaultAsync(m => m.Id == id && m.UserId == userId, ct);
-        if (message is null) return Problems.NotFound("message");
-        if (!ReplyStatus.IsRunning(message.Status))
+        var (result, message) = await canceller.CancelAsync(http.User.UserId(), id, ct);
+        return result switch
         {
-            // Not "status": in problem details that member is the HTTP status code (RFC 9457).
-            return Problems.Conflict($"The message has already finished with status '{message.Status}'.",
-                new Dictionary<string, object?> { ["messageStatus"] = message.Status });
-        }
-
-        if (message.Status == ReplyStatus.Queued && await lifecycle.CancelQueuedAsync(id, message.SessionId, ct))
-        {
-            return TypedResults.Accepted(StreamUrl(id), message.ToDto() with { Status = ReplyStatus.Cancelled });
-        }
-        // Generating (or claimed a moment ago): the worker aborts the model call and keeps the partial text.
-        cancellations.RequestCancel(id);
-        return TypedResults.Accepted(StreamUrl(id), message.ToDto());
+            CancelResult.NotFound => Problems.NotFound("message"),
+            // "messageStatus", not "status": RFC 9457 reserves "status" for the HTTP status code.
+            CancelResult.AlreadyFinished => Problems.Conflict($"The message has already finished with status '{message!.Status}'.",
+                new Dictionary<string, object?> { ["messageStatus"] = message.Status }),
+            _ => TypedResults.Accepted(StreamUrl(id), message!.ToDto()),
+        };
     }
 
     internal static async Task<Results<NoContent, ProblemHttpResult>> Clear(

@@ -19,7 +19,7 @@ internal static class StreamApi
     // SPEC §6. Resume point: ?after=N, else Last-Event-ID, else the beginning.
     internal static async Task<Results<EmptyHttpResult, ProblemHttpResult, ValidationProblem>> Stream(
         string id, long? after, HttpContext http, ParleyDb db, ReplyEventReader reader, IOptions<StreamingOptions> options,
-        IHostApplicationLifetime lifetime, ParleyMetrics metrics)
+        StreamShutdown shutdown, ParleyMetrics metrics)
     {
         var userId = http.User.UserId();
         var message = await db.Messages.AsNoTracking().Where(m => m.Id == id && m.UserId == userId)
@@ -40,7 +40,7 @@ internal static class StreamApi
         response.Headers["X-Accel-Buffering"] = "no";
         await response.Body.FlushAsync(http.RequestAborted);
 
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, shutdown.Token);
         using var writeDeadline = new CancellationTokenSource();
         var writeTimeout = TimeSpan.FromSeconds(options.Value.WriteTimeoutSeconds);
         using var _ = metrics.TrackStream();

@@ -8,6 +8,7 @@ internal static class StreamingExtensions
         services.AddSingleton<LiveStreams>();
         services.AddSingleton<StreamEventStore>();
         services.AddSingleton<ReplyEventReader>();
+        services.AddSingleton<StreamShutdown>();
         return services;
     }
 }
