@@ -53,7 +53,7 @@ internal sealed class ReplyLifecycle(IDbContextFactory<ParleyDb> dbs, LiveStream
                 outcome.ErrorCode is null ? null : new ErrorDto(outcome.ErrorCode, outcome.ErrorMessage ?? outcome.ErrorCode))),
         };
         List<StreamEvent> events = [.. pending, done];
-        db.StreamEvents.AddRange(events);
+        await StreamEventStore.InsertAsync(db, events, ct);
         if (outcome.PromptTokens is not null || outcome.CompletionTokens is not null)
         {
             var owner = await db.Messages.Where(m => m.Id == outcome.MessageId).Select(m => new { m.UserId, m.Model }).FirstAsync(ct);
@@ -89,11 +89,7 @@ internal sealed class ReplyLifecycle(IDbContextFactory<ParleyDb> dbs, LiveStream
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        if (pending.Count > 0)
-        {
-            db.StreamEvents.AddRange(pending);
-            await db.SaveChangesAsync(ct);
-        }
+        await StreamEventStore.InsertAsync(db, pending, ct);
         await db.Messages.Where(m => m.Id == messageId && m.Status == ReplyStatus.Generating)
             .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, ReplyStatus.Queued), ct);
         await db.ReplyJobs.Where(j => j.MessageId == messageId)

@@ -23,6 +23,6 @@ internal static class MessageMapping
         m.Id, m.SessionId, m.ParentId, m.Role, contentOverride ?? m.Content, m.Status, m.Model, m.PersonaId, m.FinishReason,
         m.PromptTokens is null && m.CompletionTokens is null ? null : new UsageDto(m.PromptTokens ?? 0, m.CompletionTokens ?? 0),
         m.ErrorCode is null ? null : new ErrorDto(m.ErrorCode, m.ErrorMessage ?? m.ErrorCode),
-        m.ToolCalls is null ? null : JsonDocument.Parse(m.ToolCalls).RootElement.Clone(),
+        m.ToolCalls is null ? null : JsonSerializer.Deserialize<JsonElement>(m.ToolCalls),
         m.CreatedAt, m.CompletedAt);
 }

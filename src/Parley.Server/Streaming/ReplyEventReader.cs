@@ -32,6 +32,16 @@ internal sealed class ReplyEventReader(
     public async IAsyncEnumerable<ReaderItem> ReadAsync(string messageId, long after, string currentStatus,
         [EnumeratorCancellation] CancellationToken ct)
     {
+        await foreach (var batch in ReadBatchesAsync(messageId, after, currentStatus, ct))
+        {
+            foreach (var item in batch) yield return item;
+        }
+    }
+
+    // The same sequence in the batches it was read in, so that a transport can write a batch and flush once.
+    public async IAsyncEnumerable<IReadOnlyList<ReaderItem>> ReadBatchesAsync(string messageId, long after, string currentStatus,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
         var settings = options.Value;
         var keepAlive = TimeSpan.FromSeconds(settings.KeepAliveSeconds);
         var poll = TimeSpan.FromMilliseconds(Math.Min(settings.PollIntervalMs, keepAlive.TotalMilliseconds));
@@ -41,7 +51,7 @@ internal sealed class ReplyEventReader(
         if (ReplyStatus.IsRunning(currentStatus))
         {
             statusSent = currentStatus;
-            yield return new StatusItem(currentStatus);
+            yield return [new StatusItem(currentStatus)];
         }
 
         var sinceOutput = Stopwatch.StartNew();
@@ -50,19 +60,21 @@ internal sealed class ReplyEventReader(
         {
             subscription.Signal.Reset();
             var events = (woke ? subscription.TryReadAfter(after) : null) ?? await store.ReadAfterAsync(messageId, after, ct);
-            foreach (var e in events)
+            if (events.Count > 0)
             {
-                yield return new EventItem(e);
-                after = e.Seq;
-                if (e.Kind == StreamEventKinds.Done) yield break;
+                var done = events.FindIndex(e => e.Kind == StreamEventKinds.Done);
+                if (done >= 0) events.RemoveRange(done + 1, events.Count - done - 1);
+                yield return events.ConvertAll(e => (ReaderItem)new EventItem(e));
+                if (done >= 0) yield break;
+                after = events[^1].Seq;
+                sinceOutput.Restart();
+                if (events.Count >= StreamEventStore.PageSize) continue;
             }
-            if (events.Count > 0) sinceOutput.Restart();
-            if (events.Count >= StreamEventStore.PageSize) continue;
 
             if (subscription.LiveStatus is { } status && status != statusSent && ReplyStatus.IsRunning(status))
             {
                 statusSent = status;
-                yield return new StatusItem(status);
+                yield return [new StatusItem(status)];
             }
             if (subscription.Deleted) yield break;
 
@@ -72,7 +84,7 @@ internal sealed class ReplyEventReader(
             if (sinceOutput.Elapsed >= keepAlive)
             {
                 sinceOutput.Restart();
-                yield return KeepAliveItem.Instance;
+                yield return [KeepAliveItem.Instance];
             }
             if (!await ExistsAsync(messageId, ct)) yield break;
         }

@@ -46,12 +46,16 @@ internal static class StreamApi
         using var _ = metrics.TrackStream();
         try
         {
-            await foreach (var item in reader.ReadAsync(id, from ?? 0, message.Status, stop.Token))
+            var text = new StringBuilder();
+            await foreach (var batch in reader.ReadBatchesAsync(id, from ?? 0, message.Status, stop.Token))
             {
+                // One write and one flush per batch read from the store or the live buffer, not per event.
+                text.Clear();
+                foreach (var item in batch) Format(item, text);
                 // A reader whose socket takes nothing for the write timeout is cut off; it may resume later.
                 writeDeadline.CancelAfter(writeTimeout);
                 using var both = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, writeDeadline.Token);
-                await response.WriteAsync(Format(item), both.Token);
+                await response.WriteAsync(text.ToString(), both.Token);
                 await response.Body.FlushAsync(both.Token);
                 if (!writeDeadline.TryReset()) break;
             }
@@ -67,13 +71,23 @@ internal static class StreamApi
         return TypedResults.Empty;
     }
 
-    private static string Format(ReaderItem item) => item switch
+    private static void Format(ReaderItem item, StringBuilder into)
     {
-        EventItem { Event: var e } => new StringBuilder(64 + e.Data.Length)
-            .Append("id: ").Append(e.Seq).Append('\n')
-            .Append("event: ").Append(e.Kind).Append('\n')
-            .Append("data: ").Append(StreamPayloads.WithSeq(e)).Append("\n\n").ToString(),
-        StatusItem status => "event: status\ndata: {\"status\":\"" + status.Status + "\"}\n\n",
-        _ => ": keep-alive\n\n",
-    };
+        switch (item)
+        {
+            case EventItem { Event: var e }:
+                into.Append("id: ").Append(e.Seq).Append("\nevent: ").Append(e.Kind).Append("\ndata: {\"seq\":").Append(e.Seq);
+                // The stored payload is a JSON object without "seq"; splice its members in after it.
+                if (e.Data.Length > 2) into.Append(',').Append(e.Data, 1, e.Data.Length - 1);
+                else into.Append('}');
+                into.Append("\n\n");
+                break;
+            case StatusItem status:
+                into.Append("event: status\ndata: {\"status\":\"").Append(status.Status).Append("\"}\n\n");
+                break;
+            default:
+                into.Append(": keep-alive\n\n");
+                break;
+        }
+    }
 }

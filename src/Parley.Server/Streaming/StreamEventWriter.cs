@@ -94,8 +94,7 @@ internal sealed class StreamEventWriter : IAsyncDisposable
             try
             {
                 await using var db = await _dbs.CreateDbContextAsync();
-                db.StreamEvents.AddRange(batch);
-                await db.SaveChangesAsync();
+                await StreamEventStore.InsertAsync(db, batch, CancellationToken.None);
             }
             catch (Exception)
             {

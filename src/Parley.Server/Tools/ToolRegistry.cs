@@ -14,7 +14,8 @@ internal sealed class ToolRegistry
     public ToolRegistry(IEnumerable<IServerTool> tools, IOptions<ToolsOptions> options)
     {
         var all = tools.ToDictionary(t => t.Name, StringComparer.Ordinal);
-        var names = options.Value.Enabled ?? [.. all.Keys];
+        // Blank entries are skipped, so Parley__Tools__Enabled__0="" turns tools off from the environment.
+        var names = (options.Value.Enabled ?? [.. all.Keys]).Where(n => !string.IsNullOrWhiteSpace(n)).ToList();
         foreach (var unknown in names.Where(n => !all.ContainsKey(n)))
         {
             throw new InvalidOperationException($"Parley:Tools:Enabled lists '{unknown}', which is not a known tool ({string.Join(", ", all.Keys)}).");
