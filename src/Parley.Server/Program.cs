@@ -5,6 +5,7 @@ using Parley.Server.Infrastructure;
 using Parley.Server.Messages;
 using Parley.Server.Personas;
 using Parley.Server.Providers;
+using Parley.Server.Realtime;
 using Parley.Server.Sessions;
 using Parley.Server.Storage;
 using Parley.Server.Streaming;
@@ -22,6 +23,7 @@ builder.Services
     .AddParleyTools()
     .AddParleyConversations()
     .AddParleyStreaming()
+    .AddParleyRealtime()
     .AddParleyGeneration();
 
 var app = builder.Build();
@@ -31,6 +33,8 @@ await app.MigrateDatabaseAsync();
 app.Services.GetRequiredService<ModelCatalog>();
 
 app.UseParleyErrors();
+// WebSocket upgrades for /ws, with protocol-level pings configured by AddParleyRealtime.
+app.UseWebSockets();
 app.UseParleyAuth();
 
 app.MapHealth();
@@ -41,6 +45,7 @@ app.MapModels();
 app.MapSessions();
 app.MapMessages();
 app.MapStreaming();
+app.MapRealtime();
 app.MapUsage();
 
 app.Run();

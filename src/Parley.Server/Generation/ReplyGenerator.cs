@@ -71,8 +71,9 @@ internal sealed class ReplyGenerator(
         await using var writer = new StreamEventWriter(reply.Id, lastSeq, dbs, live, streamingOptions.Value, logger);
         if (lastSeq > 0)
         {
-            // Readers may have shown text from an earlier attempt; they drop it and take the new reply.
-            await writer.AppendAsync(StreamEventKinds.Reset, StreamPayloads.Reset(job.Attempt > 1 ? "restarted" : "retry"));
+            // An earlier attempt was cut off (a crash, or a hand-back at shutdown). Readers may have shown its
+            // text; they drop it and take the new reply.
+            await writer.AppendAsync(StreamEventKinds.Reset, StreamPayloads.Reset("restarted"));
         }
 
         var run = new ReplyRun();

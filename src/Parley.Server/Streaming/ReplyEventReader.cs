@@ -56,10 +56,13 @@ internal sealed class ReplyEventReader(
 
         var sinceOutput = Stopwatch.StartNew();
         var woke = false;
+        // A finished reply has its `done` stored; a reader already past it has nothing more to wait for.
+        var finished = !ReplyStatus.IsRunning(currentStatus);
         while (true)
         {
             subscription.Signal.Reset();
             var events = (woke ? subscription.TryReadAfter(after) : null) ?? await store.ReadAfterAsync(messageId, after, ct);
+            if (events.Count == 0 && finished) yield break;
             if (events.Count > 0)
             {
                 var done = events.FindIndex(e => e.Kind == StreamEventKinds.Done);
@@ -86,13 +89,15 @@ internal sealed class ReplyEventReader(
                 sinceOutput.Restart();
                 yield return [KeepAliveItem.Instance];
             }
-            if (!await ExistsAsync(messageId, ct)) yield break;
+            var stored = await StatusAsync(messageId, ct);
+            if (stored is null) yield break; // Deleted.
+            finished = !ReplyStatus.IsRunning(stored);
         }
     }
 
-    private async Task<bool> ExistsAsync(string messageId, CancellationToken ct)
+    private async Task<string?> StatusAsync(string messageId, CancellationToken ct)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
-        return await db.Messages.AnyAsync(m => m.Id == messageId, ct);
+        return await db.Messages.Where(m => m.Id == messageId).Select(m => m.Status).FirstOrDefaultAsync(ct);
     }
 }

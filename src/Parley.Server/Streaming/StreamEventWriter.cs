@@ -4,7 +4,9 @@ using Parley.Server.Storage;
 namespace Parley.Server.Streaming;
 
 // Persists one reply's events in batches: one transaction per FlushIntervalMs or FlushBatchSize events,
-// never one per token. Events are published to live readers only after their batch commits.
+// never one per token. The first event after a quiet interval is written at once (so the first token is not
+// held back), and the events that follow it within the interval are batched. Events are published to live
+// readers only after their batch commits.
 //
 // Durability window: events not yet flushed (at most one interval, 50 ms by default) are lost if the process
 // dies. Nothing a reader has seen is ever lost, because readers only see committed events; and a reply
@@ -26,6 +28,8 @@ internal sealed class StreamEventWriter : IAsyncDisposable
     private readonly Task _loop;
     private List<StreamEvent> _pending = [];
     private long _nextSeq;
+    private readonly TimeSpan _interval;
+    private long _lastFlush = System.Diagnostics.Stopwatch.GetTimestamp();
 
     public StreamEventWriter(string messageId, long lastStoredSeq, IDbContextFactory<ParleyDb> dbs, LiveStreams live,
         StreamingOptions options, ILogger logger)
@@ -36,7 +40,8 @@ internal sealed class StreamEventWriter : IAsyncDisposable
         _live = live;
         _logger = logger;
         _batchSize = options.FlushBatchSize;
-        _loop = FlushLoopAsync(TimeSpan.FromMilliseconds(options.FlushIntervalMs));
+        _interval = TimeSpan.FromMilliseconds(options.FlushIntervalMs);
+        _loop = FlushLoopAsync(_interval);
     }
 
     public long NextSeq
@@ -52,7 +57,7 @@ internal sealed class StreamEventWriter : IAsyncDisposable
             _pending.Add(new StreamEvent { MessageId = _messageId, Seq = _nextSeq++, Kind = kind, Data = data });
             count = _pending.Count;
         }
-        if (count >= _batchSize) _batchFull.Set();
+        if (count >= _batchSize || (count == 1 && System.Diagnostics.Stopwatch.GetElapsedTime(Volatile.Read(ref _lastFlush)) >= _interval)) _batchFull.Set();
         if (count >= MaxPending) await FlushAsync();
     }
 
@@ -102,6 +107,7 @@ internal sealed class StreamEventWriter : IAsyncDisposable
                 lock (_lock) _pending.InsertRange(0, batch);
                 throw;
             }
+            Volatile.Write(ref _lastFlush, System.Diagnostics.Stopwatch.GetTimestamp());
             _live.Publish(_messageId, batch);
         }
         finally

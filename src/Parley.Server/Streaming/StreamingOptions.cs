@@ -29,4 +29,16 @@ internal sealed class StreamingOptions
     // How often a reader checks the store when no wake-up arrives (a safety net, not the normal path).
     [Range(10, 60_000)]
     public int PollIntervalMs { get; set; } = 2_000;
+
+    // SPEC §6: the server pings every WebSocket at this interval (protocol-level ping frames) and drops a peer
+    // that has not answered with a pong within the timeout, so a vanished client does not hold a socket open.
+    [Range(1, 3_600)]
+    public int WebSocketPingSeconds { get; set; } = 15;
+
+    [Range(1, 3_600)]
+    public int WebSocketPongTimeoutSeconds { get; set; } = 15;
+
+    // Replies one WebSocket may follow at once; each costs a task and a reader, so the number is bounded.
+    [Range(1, 10_000)]
+    public int WebSocketMaxSubscriptions { get; set; } = 32;
 }

@@ -69,6 +69,10 @@ public sealed class ResumeTests(SlowAppFixture fixture) : IClassFixture<SlowAppF
         var beforeDone = await client.ReadStreamAsync(reply.Str("id"), after: doneSeq - 1);
         Assert.Single(beforeDone);
         Assert.Equal("done", beforeDone[0].Event);
+
+        // A reader already past `done` gets an empty stream that ends, not one that waits forever.
+        var pastDone = await client.ReadStreamAsync(reply.Str("id"), after: doneSeq, timeout: TimeSpan.FromSeconds(5));
+        Assert.Empty(pastDone);
     }
 
     [Fact]
