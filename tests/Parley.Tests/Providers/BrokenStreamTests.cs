@@ -8,6 +8,7 @@ public sealed class BrokenStreamTests(UpstreamFixture fixture) : IClassFixture<U
     [InlineData(UpstreamFixture.Reset, "upstream_error", 5)]
     [InlineData(UpstreamFixture.Stall, "upstream_timeout", 3)]
     [InlineData(UpstreamFixture.Malformed, "upstream_error", 2)]
+    [InlineData(UpstreamFixture.ErrorEvent, "upstream_error", 4)]
     public async Task A_broken_stream_ends_as_error_keeps_the_partial_text_and_the_server_stays_healthy(string model, string code, int tokensBefore)
     {
         using var client = await fixture.SignedInAsync();

@@ -69,4 +69,45 @@ public sealed class ResilienceTests(UpstreamFixture fixture) : IClassFixture<Ups
         Assert.Contains("API key", reply.GetProperty("error").Str("message"));
         Assert.Equal(before + 1, fixture.RequestsFor(UpstreamFixture.Unauthorized).Count);
     }
+
+    [Fact]
+    public async Task A_429_for_an_exhausted_quota_is_not_retried()
+    {
+        using var client = await fixture.SignedInAsync();
+        var before = fixture.RequestsFor(UpstreamFixture.NoQuota).Count;
+        var session = await client.CreateSessionAsync(new { model = UpstreamFixture.NoQuota });
+        var reply = await client.ChatAsync(session.Str("id"), "spend");
+
+        Assert.Equal("error", reply.Str("status"));
+        Assert.Equal("upstream_rate_limited", reply.GetProperty("error").Str("code"));
+        Assert.Contains("quota", reply.GetProperty("error").Str("message"));
+        Assert.Equal(before + 1, fixture.RequestsFor(UpstreamFixture.NoQuota).Count);
+    }
+
+    [Fact]
+    public async Task No_first_token_within_the_timeout_ends_as_upstream_timeout()
+    {
+        using var client = await fixture.SignedInAsync();
+        var session = await client.CreateSessionAsync(new { model = UpstreamFixture.SlowHeaders });
+        var reply = await client.ChatAsync(session.Str("id"), "anyone there?");
+
+        Assert.Equal("error", reply.Str("status"));
+        Assert.Equal("upstream_timeout", reply.GetProperty("error").Str("code"));
+        Assert.Equal("", reply.Str("content"));
+        // Parley gave up and closed the connection while the upstream was still holding its headers back.
+        var call = fixture.RequestsFor(UpstreamFixture.SlowHeaders).Last();
+        await fixture.Fake.Inspector.WaitForClientClosedAsync(call.Id, TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task A_refused_connection_is_retried_then_ends_as_upstream_unavailable()
+    {
+        using var client = await fixture.SignedInAsync();
+        var session = await client.CreateSessionAsync(new { model = UpstreamFixture.Nowhere });
+        var reply = await client.ChatAsync(session.Str("id"), "hello?");
+
+        Assert.Equal("error", reply.Str("status"));
+        Assert.Equal("upstream_unavailable", reply.GetProperty("error").Str("code"));
+        Assert.Contains("closed", reply.GetProperty("error").Str("message"));
+    }
 }

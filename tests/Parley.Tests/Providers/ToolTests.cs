@@ -39,4 +39,21 @@ public sealed class ToolTests(UpstreamFixture fixture) : IClassFixture<UpstreamF
         Assert.Equal("calculator", messages[^2].GetProperty("tool_calls")[0].GetProperty("function").Str("name"));
         Assert.Contains(followUp.Body.GetProperty("tools").EnumerateArray(), t => t.GetProperty("function").Str("name") == "get_current_time");
     }
+
+    [Fact]
+    public async Task A_tool_that_throws_becomes_an_error_result_and_the_reply_goes_on()
+    {
+        using var client = await fixture.SignedInAsync();
+        var session = await client.CreateSessionAsync(new { model = UpstreamFixture.BrokenTool });
+        var (_, reply) = await client.SendAsync(session.Str("id"), "divide by zero");
+        var events = await client.ReadStreamAsync(reply.Str("id"));
+        var stored = await client.WaitForReplyAsync(reply.Str("id"));
+
+        var tool = Assert.Single(events, e => e.Event == "tool");
+        Assert.Equal(JsonValueKind.Null, tool.Json.GetProperty("result").ValueKind);
+        Assert.Contains("zero", tool.Json.Str("error"));
+        Assert.Equal("complete", stored.Str("status"));
+        Assert.Contains("tool said: Error:", stored.Str("content"));
+        Assert.Contains("zero", stored.GetProperty("toolCalls")[0].Str("error"));
+    }
 }

@@ -15,6 +15,10 @@ public sealed class UpstreamFixture : IAsyncLifetime
     public const string Utf8 = "fake?split_utf8=1&tokens=40";
     public const string Unauthorized = "fake?status=401";
     public const string Quirky = "fake?reasoning=1&no_usage=1&tokens=8";
+    public const string ErrorEvent = "fake?error_after=4&tokens=20";
+    public const string NoQuota = "fake?status=429&code=insufficient_quota";
+    public const string SlowHeaders = "late?header_delay_ms=4000";
+    public const string Nowhere = "nowhere";
     public const string RateLimited = "rl?status=429&times=2&retry_after=1";
     // Fallback keys are model ids, and the test host passes settings as "--key=value" arguments, so these two
     // carry no '=' directives; FakeLlm fails them through process-wide faults instead.
@@ -22,6 +26,7 @@ public sealed class UpstreamFixture : IAsyncLifetime
     public const string Backup = "backup";
     public const string Breaking = "brk";
     public static readonly string Calculator = "fake?tool=calculator&args=" + Uri.EscapeDataString("{\"expression\":\"(2+3)*4\"}") + "&tokens=12";
+    public static readonly string BrokenTool = "fake?tool=calculator&args=" + Uri.EscapeDataString("{\"expression\":\"1/0\"}") + "&tokens=12";
 
     public FakeLlmHost Fake { get; private set; } = null!;
     public ParleyApp App { get; private set; } = null!;
@@ -54,10 +59,19 @@ public sealed class UpstreamFixture : IAsyncLifetime
             ["Parley:Providers:breaking:BreakerFailureThreshold"] = "3",
             ["Parley:Providers:breaking:BreakerOpenSeconds"] = "300",
             ["Parley:Providers:breaking:Models:0"] = Breaking,
+            ["Parley:Providers:slowstart:BaseUrl"] = url,
+            ["Parley:Providers:slowstart:FirstTokenTimeoutSeconds"] = "1",
+            ["Parley:Providers:slowstart:MaxRetries"] = "0",
+            ["Parley:Providers:slowstart:Models:0"] = SlowHeaders,
+            // Nothing listens on port 1: every connect is refused.
+            ["Parley:Providers:closed:BaseUrl"] = "http://127.0.0.1:1/v1",
+            ["Parley:Providers:closed:MaxRetries"] = "2",
+            ["Parley:Providers:closed:RetryBaseDelayMs"] = "10",
+            ["Parley:Providers:closed:Models:0"] = Nowhere,
             ["Parley:Fallbacks:" + Primary + ":0"] = Backup,
             ["Parley:Fallbacks:" + Breaking + ":0"] = Backup,
         };
-        string[] mainModels = ["fake", Slow, Reset, Stall, Malformed, Utf8, Unauthorized, Quirky, Calculator];
+        string[] mainModels = ["fake", Slow, Reset, Stall, Malformed, Utf8, Unauthorized, Quirky, Calculator, BrokenTool, ErrorEvent, NoQuota];
         for (var i = 0; i < mainModels.Length; i++) settings[$"Parley:Providers:main:Models:{i}"] = mainModels[i];
         App = new ParleyApp(settings);
         App.StartServer();
