@@ -14,6 +14,7 @@ internal sealed class ReplyWorker(
     IServiceScopeFactory scopes,
     ReplyJobQueue queue,
     ReplySignal signal,
+    ReplyLifecycle lifecycle,
     DatabaseTarget database,
     Streaming.StreamShutdown streams,
     IHostApplicationLifetime lifetime,
@@ -120,7 +121,9 @@ internal sealed class ReplyWorker(
         }
         catch (OperationCanceledException) when (_handBack.IsCancellationRequested)
         {
-            // Handed back before it started; the lease lapses and the job is claimed again.
+            // Shutdown reached the reply before its generator could hand it back itself (while it was being
+            // loaded or started): release the lease, return the attempt and put it back in the queue.
+            await lifecycle.HandBackAsync(job.MessageId, [], CancellationToken.None);
         }
         catch (Exception ex)
         {
