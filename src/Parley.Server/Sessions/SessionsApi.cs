@@ -27,11 +27,7 @@ internal static class SessionsApi
         CreateSessionRequest body, HttpContext http, ParleyDb db, PersonaCatalog personas, ModelCatalog models,
         IOptions<LimitsOptions> limits, TimeProvider clock, CancellationToken ct)
     {
-        var errors = new FieldErrors();
-        if (body.Title is not null && string.IsNullOrWhiteSpace(body.Title)) errors.Add("title", "Must not be blank.");
-        errors.MaxLength("title", body.Title?.Trim(), AutoTitle.MaxLength);
-        errors.MaxLength("systemPrompt", body.SystemPrompt, limits.Value.MaxSystemPromptChars);
-        CheckChoices(errors, body.PersonaId, body.Model, personas, models);
+        var errors = Check(body.Title, body.SystemPrompt, body.PersonaId, body.Model, personas, models, limits.Value);
         if (errors.Any) return errors.ToProblem();
 
         var now = clock.GetUtcNow().UtcDateTime;
@@ -89,11 +85,7 @@ internal static class SessionsApi
         var session = await db.Sessions.FirstOrDefaultAsync(s => s.Id == id && s.UserId == userId, ct);
         if (session is null) return Problems.NotFound("session");
 
-        var errors = new FieldErrors();
-        if (body.Title is not null && string.IsNullOrWhiteSpace(body.Title)) errors.Add("title", "Must not be blank.");
-        errors.MaxLength("title", body.Title?.Trim(), AutoTitle.MaxLength);
-        errors.MaxLength("systemPrompt", body.SystemPrompt, limits.Value.MaxSystemPromptChars);
-        CheckChoices(errors, body.PersonaId, body.Model, personas, models);
+        var errors = Check(body.Title, body.SystemPrompt, body.PersonaId, body.Model, personas, models, limits.Value);
         if (errors.Any) return errors.ToProblem();
 
         if (body.Title is not null)
@@ -125,6 +117,18 @@ internal static class SessionsApi
             live.Remove(running);
         }
         return TypedResults.NoContent();
+    }
+
+    // The same rules for create and patch: a given field must be valid, an absent one is left alone.
+    private static FieldErrors Check(string? title, string? systemPrompt, string? personaId, string? model,
+        PersonaCatalog personas, ModelCatalog models, LimitsOptions limits)
+    {
+        var errors = new FieldErrors();
+        if (title is not null && string.IsNullOrWhiteSpace(title)) errors.Add("title", "Must not be blank.");
+        errors.MaxLength("title", title?.Trim(), AutoTitle.MaxLength);
+        errors.MaxLength("systemPrompt", systemPrompt, limits.MaxSystemPromptChars);
+        CheckChoices(errors, personaId, model, personas, models);
+        return errors;
     }
 
     public static void CheckChoices(FieldErrors errors, string? personaId, string? model, PersonaCatalog personas, ModelCatalog models)

@@ -26,7 +26,7 @@ public sealed class ContextWindowTests(AppFixture fixture) : IClassFixture<AppFi
     [Fact]
     public async Task Max_messages_from_configuration_caps_the_context()
     {
-        await using var app = new ParleyApp(new Dictionary<string, string?> { ["Parley:Context:MaxMessages"] = "4", [ShortLease.Key] = ShortLease.Seconds });
+        await using var app = new ParleyApp(new Dictionary<string, string?> { ["Parley:Context:MaxMessages"] = "4" });
         using var client = app.NewClient();
         await client.SignUpAsync();
         var sessionId = (await client.CreateSessionAsync()).Str("id");

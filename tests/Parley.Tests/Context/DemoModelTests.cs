@@ -109,7 +109,6 @@ public sealed class DemoModelTests(AppFixture fixture) : IClassFixture<AppFixtur
             ["Parley:Demo:FirstTokenDelayMs"] = "300",
             ["Parley:Demo:TokensPerSecond"] = "30",
             ["Parley:Demo:ReplyTokens"] = "5",
-            [ShortLease.Key] = ShortLease.Seconds,
         });
         using var client = app.NewClient();
         await client.SignUpAsync();

@@ -26,19 +26,9 @@ public sealed class ParleyProcess : IAsyncDisposable
     {
         DataFolder = Path.Combine(Path.GetTempPath(), "parley-durability", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(DataFolder);
-        _settings = new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Parley"] = $"Data Source={DatabasePath}",
-            ["Parley:Auth:PasswordIterations"] = "10000",
-            ["Parley:Demo:FirstTokenDelayMs"] = "20",
-            ["Parley:Demo:TokensPerSecond"] = "400",
-            ["Parley:Demo:ReplyTokens"] = "40",
-            ["Parley:Generation:ShutdownGraceSeconds"] = "1",
-            ["Parley:Generation:PollIntervalMs"] = "200",
-            ["Parley:Streaming:FlushIntervalMs"] = "20",
-            // Keeps the captured output to what helps diagnose a failure.
-            ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Warning",
-        };
+        _settings = TestSettings.Fast(DatabasePath);
+        // Keeps the captured output to what helps diagnose a failure.
+        _settings["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Warning";
         foreach (var (key, value) in settings) _settings[key] = value;
         Port = FreePort();
     }

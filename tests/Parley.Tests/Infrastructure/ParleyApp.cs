@@ -19,17 +19,7 @@ public class ParleyApp : WebApplicationFactory<Program>
     {
         DataFolder = Path.Combine(Path.GetTempPath(), "parley-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(DataFolder);
-        _settings = new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Parley"] = $"Data Source={DatabasePath}",
-            ["Parley:Auth:PasswordIterations"] = "10000",
-            ["Parley:Demo:FirstTokenDelayMs"] = "20",
-            ["Parley:Demo:TokensPerSecond"] = "400",
-            ["Parley:Demo:ReplyTokens"] = "40",
-            ["Parley:Generation:PollIntervalMs"] = "200",
-            ["Parley:Generation:ShutdownGraceSeconds"] = "1",
-            ["Parley:Streaming:FlushIntervalMs"] = "20",
-        };
+        _settings = TestSettings.Fast(DatabasePath);
         foreach (var (key, value) in overrides) _settings[key] = value;
         UseKestrel(0);
     }

@@ -120,18 +120,24 @@ public sealed class ParleyClient(HttpClient http) : IDisposable
     {
         using var reader = new StreamReader(body, Encoding.UTF8);
         var events = new List<SseEvent>();
+        while (await NextEventAsync(reader, comments, ct) is { } e)
+        {
+            events.Add(e);
+            if (stopAfter is not null && events.Count(x => x.Id is not null) >= stopAfter) break;
+        }
+        return events;
+    }
+
+    // The next event of an SSE stream, or null once the response has ended. Comment lines go to `comments`.
+    public static async Task<SseEvent?> NextEventAsync(StreamReader reader, List<string>? comments, CancellationToken ct)
+    {
         string? id = null, name = null;
         var data = new StringBuilder();
         while (await reader.ReadLineAsync(ct) is { } line)
         {
             if (line.Length == 0)
             {
-                if (name is not null || data.Length > 0)
-                {
-                    events.Add(new SseEvent(id, name ?? "message", data.ToString()));
-                    if (stopAfter is not null && events.Count(e => e.Id is not null) >= stopAfter) return events;
-                }
-                id = null; name = null; data.Clear();
+                if (name is not null || data.Length > 0) return new SseEvent(id, name ?? "message", data.ToString());
                 continue;
             }
             if (line.StartsWith(':')) { comments?.Add(line); continue; }
@@ -145,7 +151,7 @@ public sealed class ParleyClient(HttpClient http) : IDisposable
                 case "data": if (data.Length > 0) data.Append('\n'); data.Append(value); break;
             }
         }
-        return events;
+        return null;
     }
 
     public static async Task<JsonElement> ExpectAsync(HttpResponseMessage response, HttpStatusCode expected)

@@ -11,7 +11,6 @@ public sealed class SlowReplyFixture : IAsyncLifetime
         ["Parley:Demo:FirstTokenDelayMs"] = "50",
         ["Parley:Demo:TokensPerSecond"] = "20",
         ["Parley:Demo:ReplyTokens"] = "200",
-        [ShortLease.Key] = ShortLease.Seconds,
     };
 
     public ParleyApp App { get; } = new(Settings.ToDictionary());
@@ -30,13 +29,4 @@ public sealed class SlowReplyFixture : IAsyncLifetime
         await client.SignUpAsync();
         return client;
     }
-}
-
-// The worker's heartbeat ticks every third of the lease and its shutdown waits for the next tick, so with the
-// default 30 s lease disposing an app takes up to 10 s. Apps that a test starts and stops itself use a short
-// lease to keep the run quick.
-public static class ShortLease
-{
-    public const string Key = "Parley:Generation:LeaseSeconds";
-    public const string Seconds = "6";
 }

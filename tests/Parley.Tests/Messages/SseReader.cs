@@ -25,30 +25,7 @@ public sealed class SseReader : IAsyncDisposable
     }
 
     // The next event, or null once the server has ended the response.
-    public async Task<SseEvent?> NextAsync(CancellationToken ct)
-    {
-        string? id = null, name = null;
-        var data = new StringBuilder();
-        while (await _reader.ReadLineAsync(ct) is { } line)
-        {
-            if (line.Length == 0)
-            {
-                if (name is not null || data.Length > 0) return new SseEvent(id, name ?? "message", data.ToString());
-                continue;
-            }
-            if (line.StartsWith(':')) continue;
-            var colon = line.IndexOf(':');
-            var field = colon < 0 ? line : line[..colon];
-            var value = colon < 0 ? "" : line[(colon + 1)..].TrimStart(' ');
-            switch (field)
-            {
-                case "id": id = value; break;
-                case "event": name = value; break;
-                case "data": if (data.Length > 0) data.Append('\n'); data.Append(value); break;
-            }
-        }
-        return null;
-    }
+    public Task<SseEvent?> NextAsync(CancellationToken ct) => ParleyClient.NextEventAsync(_reader, null, ct);
 
     // Reads until an event named `name` arrives; every event read on the way is added to `seen`.
     public async Task<SseEvent> NextNamedAsync(string name, List<SseEvent> seen, CancellationToken ct)

@@ -12,7 +12,6 @@ public sealed class SlowSocketFixture : IAsyncLifetime
         ["Parley:Demo:FirstTokenDelayMs"] = "50",
         ["Parley:Demo:TokensPerSecond"] = "40",
         ["Parley:Demo:ReplyTokens"] = "80",
-        [ShortLease.Key] = ShortLease.Seconds,
     });
 
     public Task InitializeAsync()

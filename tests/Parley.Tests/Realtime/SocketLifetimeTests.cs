@@ -18,7 +18,6 @@ public sealed class SocketLifetimeTests
         {
             ["Parley:Streaming:WebSocketPingSeconds"] = "1",
             ["Parley:Streaming:WebSocketPongTimeoutSeconds"] = "1",
-            [ShortLease.Key] = ShortLease.Seconds,
         });
         using var user = await SocketUser.SignUpAsync(app, apiKey: true);
         // A real client: its pump answers every ping.
@@ -68,7 +67,6 @@ public sealed class SocketLifetimeTests
             ["Parley:Demo:FirstTokenDelayMs"] = "0",
             ["Parley:Demo:TokensPerSecond"] = "100000",
             ["Parley:Demo:ReplyTokens"] = "2000",
-            [ShortLease.Key] = ShortLease.Seconds,
         });
         using var user = await SocketUser.SignUpAsync(app, apiKey: true);
         var reply = await user.Client.ChatAsync(await user.NewSessionAsync(), "A long reply to replay many times");
@@ -103,7 +101,7 @@ public sealed class SocketLifetimeTests
     [Fact]
     public async Task Shutdown_closes_open_sockets_with_going_away()
     {
-        var app = new ParleyApp(new Dictionary<string, string?> { [ShortLease.Key] = ShortLease.Seconds });
+        var app = new ParleyApp(new Dictionary<string, string?>());
         try
         {
             using var user = await SocketUser.SignUpAsync(app, apiKey: true);

@@ -1,0 +1,18 @@
+namespace Parley.Tests.Infrastructure;
+
+// The settings every test server starts from, in-process or as a separate process: a database of its own, a
+// cheap password hash, and a demo model fast enough that a reply takes a fraction of a second.
+public static class TestSettings
+{
+    public static Dictionary<string, string?> Fast(string databasePath) => new()
+    {
+        ["ConnectionStrings:Parley"] = $"Data Source={databasePath}",
+        ["Parley:Auth:PasswordIterations"] = "10000",
+        ["Parley:Demo:FirstTokenDelayMs"] = "20",
+        ["Parley:Demo:TokensPerSecond"] = "400",
+        ["Parley:Demo:ReplyTokens"] = "40",
+        ["Parley:Generation:PollIntervalMs"] = "200",
+        ["Parley:Generation:ShutdownGraceSeconds"] = "1",
+        ["Parley:Streaming:FlushIntervalMs"] = "20",
+    };
+}
