@@ -18,6 +18,7 @@ namespace Parley.Server.Generation;
 // grace period, which hands the reply back to be redone.
 internal sealed class ReplyGenerator(
     IDbContextFactory<ParleyDb> dbs,
+    WriteGate writes,
     ReplyLifecycle lifecycle,
     ReplyCancellations cancellations,
     ContextBuilder contextBuilder,
@@ -68,7 +69,7 @@ internal sealed class ReplyGenerator(
         CancellationToken cancel, CancellationToken handBack)
     {
         var lastSeq = await store.LastSeqAsync(reply.Id, handBack);
-        await using var writer = new StreamEventWriter(reply.Id, lastSeq, dbs, live, streamingOptions.Value, logger);
+        await using var writer = new StreamEventWriter(reply.Id, lastSeq, dbs, writes, live, streamingOptions.Value, logger);
         if (lastSeq > 0)
         {
             // An earlier attempt was cut off (a crash, or a hand-back at shutdown). Readers may have shown its

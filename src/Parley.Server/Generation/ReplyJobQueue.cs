@@ -9,7 +9,7 @@ internal sealed record ClaimedJob(string MessageId, int Attempt);
 // Replies waiting for or under generation are rows in reply_jobs. A worker owns a row through a lease that its
 // heartbeats extend; a lease that lapses (its process died) lets any worker claim the row again, counting one
 // more attempt. Claiming is an optimistic conditional update, correct on any database and any number of nodes.
-internal sealed class ReplyJobQueue(IDbContextFactory<ParleyDb> dbs, IOptions<GenerationOptions> options, TimeProvider clock)
+internal sealed class ReplyJobQueue(IDbContextFactory<ParleyDb> dbs, WriteGate writes, IOptions<GenerationOptions> options, TimeProvider clock)
 {
     // Identifies this process's leases. A restarted process is a new owner.
     public string NodeId { get; } = Environment.MachineName + "/" + Environment.ProcessId + "/" + Guid.NewGuid().ToString("N")[..8];
@@ -30,6 +30,7 @@ internal sealed class ReplyJobQueue(IDbContextFactory<ParleyDb> dbs, IOptions<Ge
             if (candidate is null) return null;
 
             var expires = now + Lease;
+            using var gate = await writes.EnterAsync(ct);
             var claimed = await db.ReplyJobs
                 .Where(j => j.MessageId == candidate.MessageId && j.Attempts == candidate.Attempts && (j.LeaseOwner == null || j.LeaseExpiresAt < now))
                 .ExecuteUpdateAsync(s => s

@@ -8,14 +8,18 @@ namespace Parley.Server.Generation;
 // Every transition is a conditional update on the current status, so two actors (a cancel and the worker,
 // or two workers) can race and exactly one wins. The end of a reply commits, in one transaction, its last
 // events, its `done` event, its final row, the session's running-reply slot and the removal of its job.
-internal sealed class ReplyLifecycle(IDbContextFactory<ParleyDb> dbs, LiveStreams live, TimeProvider clock)
+internal sealed class ReplyLifecycle(IDbContextFactory<ParleyDb> dbs, WriteGate writes, LiveStreams live, TimeProvider clock)
 {
     public async Task<bool> StartAsync(string messageId, CancellationToken ct)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
-        var rows = await db.Messages
-            .Where(m => m.Id == messageId && (m.Status == ReplyStatus.Queued || m.Status == ReplyStatus.Generating))
-            .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, ReplyStatus.Generating), ct);
+        int rows;
+        using (await writes.EnterAsync(ct))
+        {
+            rows = await db.Messages
+                .Where(m => m.Id == messageId && (m.Status == ReplyStatus.Queued || m.Status == ReplyStatus.Generating))
+                .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, ReplyStatus.Generating), ct);
+        }
         if (rows == 1) live.PublishStatus(messageId, ReplyStatus.Generating);
         return rows == 1;
     }
@@ -23,6 +27,7 @@ internal sealed class ReplyLifecycle(IDbContextFactory<ParleyDb> dbs, LiveStream
     public async Task<bool> FinishAsync(ReplyOutcome outcome, IReadOnlyList<StreamEvent> pending, CancellationToken ct, bool onlyIfQueued = false)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
+        using var gate = await writes.EnterAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var now = clock.GetUtcNow().UtcDateTime;
         var rows = await db.Messages
@@ -88,6 +93,7 @@ internal sealed class ReplyLifecycle(IDbContextFactory<ParleyDb> dbs, LiveStream
     public async Task HandBackAsync(string messageId, IReadOnlyList<StreamEvent> pending, CancellationToken ct)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
+        using var gate = await writes.EnterAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         await StreamEventStore.InsertAsync(db, pending, ct);
         await db.Messages.Where(m => m.Id == messageId && m.Status == ReplyStatus.Generating)

@@ -27,6 +27,7 @@ internal abstract record ScheduleResult
 // transaction, so concurrent sends cannot start two replies in one session.
 internal sealed class ReplyScheduler(
     ParleyDb db,
+    WriteGate writes,
     PersonaCatalog personas,
     ModelCatalog models,
     ReplySignal signal,
@@ -52,6 +53,7 @@ internal sealed class ReplyScheduler(
 
         var now = clock.GetUtcNow().UtcDateTime;
         var replyId = Ids.New("msg");
+        using var gate = await writes.EnterAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var claimed = await db.Sessions
             .Where(s => s.Id == sessionId && s.UserId == userId && s.ActiveReplyId == null)
@@ -104,6 +106,7 @@ internal sealed class ReplyScheduler(
         var now = clock.GetUtcNow().UtcDateTime;
         var replyId = Ids.New("msg");
 
+        using var gate = await writes.EnterAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var claimed = await db.Sessions
             .Where(s => s.Id == session.Id && s.ActiveReplyId == null)

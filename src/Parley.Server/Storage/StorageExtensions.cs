@@ -26,6 +26,7 @@ internal static class StorageExtensions
 
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<ParleyDb>>().CreateDbContext());
         services.AddScoped<SchemaMigrator>();
+        services.AddSingleton<WriteGate>();
         return services;
     }
 

@@ -18,6 +18,7 @@ internal sealed class StreamEventWriter : IAsyncDisposable
 
     private readonly string _messageId;
     private readonly IDbContextFactory<ParleyDb> _dbs;
+    private readonly WriteGate _writes;
     private readonly LiveStreams _live;
     private readonly ILogger _logger;
     private readonly int _batchSize;
@@ -31,9 +32,10 @@ internal sealed class StreamEventWriter : IAsyncDisposable
     private readonly TimeSpan _interval;
     private long _lastFlush = System.Diagnostics.Stopwatch.GetTimestamp();
 
-    public StreamEventWriter(string messageId, long lastStoredSeq, IDbContextFactory<ParleyDb> dbs, LiveStreams live,
+    public StreamEventWriter(string messageId, long lastStoredSeq, IDbContextFactory<ParleyDb> dbs, WriteGate writes, LiveStreams live,
         StreamingOptions options, ILogger logger)
     {
+        _writes = writes;
         _messageId = messageId;
         _nextSeq = lastStoredSeq + 1;
         _dbs = dbs;
@@ -99,7 +101,10 @@ internal sealed class StreamEventWriter : IAsyncDisposable
             try
             {
                 await using var db = await _dbs.CreateDbContextAsync();
-                await StreamEventStore.InsertAsync(db, batch, CancellationToken.None);
+                using (await _writes.EnterAsync(CancellationToken.None))
+                {
+                    await StreamEventStore.InsertAsync(db, batch, CancellationToken.None);
+                }
             }
             catch (Exception)
             {
