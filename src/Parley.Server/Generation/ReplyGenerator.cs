@@ -18,19 +18,17 @@ namespace Parley.Server.Generation;
 // grace period, which hands the reply back to be redone.
 internal sealed class ReplyGenerator(
     IDbContextFactory<ParleyDb> dbs,
-    WriteGate writes,
+    EventFlusher flusher,
     ReplyLifecycle lifecycle,
     ReplyCancellations cancellations,
     ContextBuilder contextBuilder,
     ModelCatalog models,
     PersonaCatalog personas,
     ToolRegistry tools,
-    LiveStreams live,
     StreamEventStore store,
     SessionTitler titler,
     ParleyMetrics metrics,
     IOptions<GenerationOptions> generationOptions,
-    IOptions<StreamingOptions> streamingOptions,
     IOptions<ToolsOptions> toolsOptions,
     ILogger<ReplyGenerator> logger)
 {
@@ -69,7 +67,7 @@ internal sealed class ReplyGenerator(
         CancellationToken cancel, CancellationToken handBack)
     {
         var lastSeq = await store.LastSeqAsync(reply.Id, handBack);
-        await using var writer = new StreamEventWriter(reply.Id, lastSeq, dbs, writes, live, streamingOptions.Value, logger);
+        await using var writer = new StreamEventWriter(reply.Id, lastSeq, flusher);
         if (lastSeq > 0)
         {
             // An earlier attempt was cut off (a crash, or a hand-back at shutdown). Readers may have shown its

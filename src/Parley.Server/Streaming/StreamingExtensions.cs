@@ -9,6 +9,7 @@ internal static class StreamingExtensions
         services.AddSingleton<StreamEventStore>();
         services.AddSingleton<ReplyEventReader>();
         services.AddSingleton<StreamShutdown>();
+        services.AddSingleton<EventFlusher>();
         return services;
     }
 }
