@@ -21,7 +21,7 @@ internal static partial class AuthApi
     }
 
     internal static async Task<Results<Created<UserDto>, ValidationProblem, ProblemHttpResult>> Register(
-        Credentials body, ParleyDb db, PasswordHasher hasher, IOptions<AuthOptions> options, TimeProvider clock, CancellationToken ct)
+        Credentials body, ParleyDb db, WriteGate writes, PasswordHasher hasher, IOptions<AuthOptions> options, TimeProvider clock, CancellationToken ct)
     {
         var errors = new FieldErrors();
         if (body.Username is null || !UsernamePattern().IsMatch(body.Username))
@@ -30,6 +30,10 @@ internal static partial class AuthApi
         else if (body.Password.Length > 1024) errors.Add("password", "Must be at most 1024 characters.");
         if (errors.Any) return errors.ToProblem();
 
+        // Deciding who is first and inserting happen under the write gate, so two first sign-ups cannot both
+        // become admin on SQLite.
+        var hash = await hasher.HashAsync(body.Password!, ct);
+        using var gate = await writes.EnterAsync(ct);
         var anyUser = await db.Users.AnyAsync(ct);
         if (anyUser && !options.Value.OpenRegistration) return Problems.Forbidden("Registration is closed on this server.");
 
@@ -41,7 +45,7 @@ internal static partial class AuthApi
             Id = Ids.New("usr"),
             Username = body.Username,
             UsernameKey = key,
-            PasswordHash = hasher.Hash(body.Password!),
+            PasswordHash = hash,
             IsAdmin = !anyUser,
             CreatedAt = clock.GetUtcNow().UtcDateTime,
         };
@@ -75,15 +79,13 @@ internal static partial class AuthApi
                 detail: "Too many failed sign-in attempts. Wait before trying again.", statusCode: StatusCodes.Status429TooManyRequests);
         }
 
+        // The attempt counts before the slow check, so parallel guesses cannot all slip under the limit.
+        throttle.Failed(body.Username!, address);
         var key = body.Username!.ToLowerInvariant();
         var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.UsernameKey == key, ct);
-        var valid = user is not null ? hasher.Verify(body.Password!, user.PasswordHash) : VerifyNothing(hasher, body.Password!);
-        if (!valid || user is null)
-        {
-            throttle.Failed(body.Username!, address);
-            return Problems.Unauthorized("The username or password is wrong.");
-        }
-        throttle.Succeeded(body.Username!);
+        var valid = user is not null ? await hasher.VerifyAsync(body.Password!, user.PasswordHash, ct) : await VerifyNothingAsync(hasher, body.Password!, ct);
+        if (!valid || user is null) return Problems.Unauthorized("The username or password is wrong.");
+        throttle.Succeeded(body.Username!, address);
 
         var token = Secrets.NewToken();
         var now = clock.GetUtcNow().UtcDateTime;
@@ -120,9 +122,9 @@ internal static partial class AuthApi
         return user is null ? Problems.NotFound("account") : TypedResults.Ok(user.ToDto());
     }
 
-    private static bool VerifyNothing(PasswordHasher hasher, string password)
+    private static async Task<bool> VerifyNothingAsync(PasswordHasher hasher, string password, CancellationToken ct)
     {
-        hasher.VerifyNothing(password);
+        await hasher.VerifyNothingAsync(password, ct);
         return false;
     }
 

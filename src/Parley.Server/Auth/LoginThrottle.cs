@@ -38,7 +38,13 @@ internal sealed class LoginThrottle(IOptions<AuthOptions> options, TimeProvider 
         if (_windows.Count > 10_000) Prune(now);
     }
 
-    public void Succeeded(string username) => _windows.TryRemove("user:" + username.ToLowerInvariant(), out _);
+    // A right password clears the user's count and takes back the attempt from the address's count.
+    public void Succeeded(string username, string? address)
+    {
+        _windows.TryRemove("user:" + username.ToLowerInvariant(), out _);
+        if (address is not null) _windows.AddOrUpdate("addr:" + address, _ => new Window(clock.GetUtcNow().UtcDateTime, 0),
+            (_, w) => w with { Failures = Math.Max(0, w.Failures - 1) });
+    }
 
     private TimeSpan WindowLength => TimeSpan.FromMinutes(options.Value.FailedLoginWindowMinutes);
 

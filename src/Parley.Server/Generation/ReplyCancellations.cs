@@ -24,12 +24,20 @@ internal sealed class ReplyCancellations(TimeProvider clock)
         _running.TryRemove(new KeyValuePair<string, CancellationTokenSource>(messageId, source));
     }
 
-    public void RequestCancel(string messageId)
+    // True when a generator in this process took the request.
+    public bool RequestCancel(string messageId)
     {
         if (_running.TryGetValue(messageId, out var source))
         {
-            source.Cancel();
-            return;
+            try
+            {
+                source.Cancel();
+                return true;
+            }
+            catch (ObjectDisposedException)
+            {
+                return false; // The generator ended at this very moment.
+            }
         }
         var now = clock.GetUtcNow().UtcDateTime;
         _early[messageId] = now;
@@ -37,5 +45,6 @@ internal sealed class ReplyCancellations(TimeProvider clock)
         {
             if (now - at > EarlyCancelLifetime) _early.TryRemove(id, out _);
         }
+        return false;
     }
 }

@@ -23,7 +23,8 @@ internal sealed class ReplyJobQueue(IDbContextFactory<ParleyDb> dbs, WriteGate w
         {
             var now = clock.GetUtcNow().UtcDateTime;
             var candidate = await db.ReplyJobs.AsNoTracking()
-                .Where(j => j.LeaseOwner == null || j.LeaseExpiresAt < now)
+                // Never this node's own rows: a reply it still runs may have missed a heartbeat under load.
+                .Where(j => j.LeaseOwner == null || (j.LeaseExpiresAt < now && j.LeaseOwner != NodeId))
                 .OrderBy(j => j.CreatedAt)
                 .Select(j => new { j.MessageId, j.LeaseOwner, j.Attempts })
                 .FirstOrDefaultAsync(ct);
@@ -32,7 +33,8 @@ internal sealed class ReplyJobQueue(IDbContextFactory<ParleyDb> dbs, WriteGate w
             var expires = now + Lease;
             using var gate = await writes.EnterAsync(ct);
             var claimed = await db.ReplyJobs
-                .Where(j => j.MessageId == candidate.MessageId && j.Attempts == candidate.Attempts && (j.LeaseOwner == null || j.LeaseExpiresAt < now))
+                .Where(j => j.MessageId == candidate.MessageId && j.Attempts == candidate.Attempts
+                    && (j.LeaseOwner == null || (j.LeaseExpiresAt < now && j.LeaseOwner != NodeId)))
                 .ExecuteUpdateAsync(s => s
                     .SetProperty(j => j.LeaseOwner, NodeId)
                     .SetProperty(j => j.LeaseExpiresAt, expires)
@@ -43,20 +45,23 @@ internal sealed class ReplyJobQueue(IDbContextFactory<ParleyDb> dbs, WriteGate w
         return null;
     }
 
-    // Extends the leases of the replies this node is generating. Returns the ones it no longer owns.
+    // Extends the leases of the replies this node is generating. Returns the ones another worker now owns
+    // (a finished reply has no job row any more and is not reported).
     public async Task<IReadOnlyList<string>> HeartbeatAsync(IReadOnlyCollection<string> messageIds, CancellationToken ct)
     {
         if (messageIds.Count == 0) return [];
         await using var db = await dbs.CreateDbContextAsync(ct);
         var expires = clock.GetUtcNow().UtcDateTime + Lease;
         var ids = messageIds.ToList();
-        await db.ReplyJobs.Where(j => ids.Contains(j.MessageId) && j.LeaseOwner == NodeId)
-            .ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseExpiresAt, expires), ct);
-        var owned = await db.ReplyJobs.AsNoTracking()
-            .Where(j => ids.Contains(j.MessageId) && j.LeaseOwner == NodeId)
+        using (await writes.EnterAsync(ct))
+        {
+            await db.ReplyJobs.Where(j => ids.Contains(j.MessageId) && j.LeaseOwner == NodeId)
+                .ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseExpiresAt, expires), ct);
+        }
+        return await db.ReplyJobs.AsNoTracking()
+            .Where(j => ids.Contains(j.MessageId) && j.LeaseOwner != null && j.LeaseOwner != NodeId)
             .Select(j => j.MessageId)
             .ToListAsync(ct);
-        return ids.Except(owned).ToList();
     }
 
     // A single SQLite node is the only worker there is, so at its start every lease belongs to a dead process

@@ -90,7 +90,8 @@ internal sealed class ReplyLifecycle(IDbContextFactory<ParleyDb> dbs, WriteGate 
 
     // Gives a running reply back for a restart or another node to redo: its committed events stay, and the
     // next attempt opens with a `reset`. The attempt is not counted, since the reply did not fail.
-    public async Task HandBackAsync(string messageId, IReadOnlyList<StreamEvent> pending, CancellationToken ct)
+    // When the attempt did fail (an unexpected error), returnAttempt is false: the attempt stays counted.
+    public async Task HandBackAsync(string messageId, IReadOnlyList<StreamEvent> pending, CancellationToken ct, bool returnAttempt = true)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
         using var gate = await writes.EnterAsync(ct);
@@ -102,7 +103,7 @@ internal sealed class ReplyLifecycle(IDbContextFactory<ParleyDb> dbs, WriteGate 
             .ExecuteUpdateAsync(s => s
                 .SetProperty(j => j.LeaseOwner, (string?)null)
                 .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null)
-                .SetProperty(j => j.Attempts, j => j.Attempts > 0 ? j.Attempts - 1 : 0), ct);
+                .SetProperty(j => j.Attempts, j => returnAttempt && j.Attempts > 0 ? j.Attempts - 1 : j.Attempts), ct);
         await tx.CommitAsync(ct);
         live.Publish(messageId, pending);
         live.PublishStatus(messageId, ReplyStatus.Queued);

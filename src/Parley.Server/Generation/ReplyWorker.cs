@@ -127,8 +127,17 @@ internal sealed class ReplyWorker(
         }
         catch (Exception ex)
         {
-            // The lease is left to lapse, so the reply is tried again as a new attempt.
+            // Put back for another attempt (counted), unless the database itself is what failed: then the lease
+            // lapses and another worker, or this one after a restart, takes the reply up.
             logger.LogError(ex, "Reply job {MessageId} failed on attempt {Attempt}", job.MessageId, job.Attempt);
+            try
+            {
+                await lifecycle.HandBackAsync(job.MessageId, [], CancellationToken.None, returnAttempt: false);
+            }
+            catch (Exception handBackError)
+            {
+                logger.LogError(handBackError, "Could not hand reply {MessageId} back", job.MessageId);
+            }
         }
         finally
         {

@@ -90,26 +90,8 @@ internal static class MessagesApi
     }
 
     internal static async Task<Results<NoContent, ProblemHttpResult>> Clear(
-        string sessionId, HttpContext http, ParleyDb db, ReplyCancellations cancellations, LiveStreams live, CancellationToken ct)
-    {
-        var userId = http.User.UserId();
-        var session = await db.Sessions.AsNoTracking().Where(s => s.Id == sessionId && s.UserId == userId)
-            .Select(s => new { s.ActiveReplyId }).FirstOrDefaultAsync(ct);
-        if (session is null) return Problems.NotFound("session");
-
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await db.Messages.Where(m => m.SessionId == sessionId && m.UserId == userId).ExecuteDeleteAsync(ct);
-        await db.Sessions.Where(s => s.Id == sessionId).ExecuteUpdateAsync(s => s
-            .SetProperty(x => x.ActiveReplyId, (string?)null)
-            .SetProperty(x => x.MessageCount, 0), ct);
-        await tx.CommitAsync(ct);
-        if (session.ActiveReplyId is { } running)
-        {
-            cancellations.RequestCancel(running);
-            live.Remove(running);
-        }
-        return TypedResults.NoContent();
-    }
+        string sessionId, HttpContext http, ConversationEraser eraser, CancellationToken ct) =>
+        await eraser.ClearMessagesAsync(http.User.UserId(), sessionId, ct) ? TypedResults.NoContent() : Problems.NotFound("session");
 
     public static string StreamUrl(string messageId) => $"/api/messages/{messageId}/stream";
 

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Parley.Server.Generation;
 using Parley.Server.Storage;
+using Parley.Server.Streaming;
 
 namespace Parley.Server.Messages;
 
@@ -14,7 +15,8 @@ internal enum CancelResult
 
 // Cancels a reply for its owner, whether no worker has started it yet (ended here at once) or it is being
 // generated (the worker aborts the model call and keeps the partial text). Shared by HTTP and WebSocket.
-internal sealed class ReplyCanceller(ParleyDb db, ReplyLifecycle lifecycle, ReplyCancellations cancellations)
+internal sealed class ReplyCanceller(
+    ParleyDb db, ReplyLifecycle lifecycle, ReplyCancellations cancellations, StreamEventStore store, TimeProvider clock)
 {
     public async Task<(CancelResult Result, Message? Message)> CancelAsync(string userId, string messageId, CancellationToken ct)
     {
@@ -27,7 +29,21 @@ internal sealed class ReplyCanceller(ParleyDb db, ReplyLifecycle lifecycle, Repl
             message.Status = ReplyStatus.Cancelled;
             return (CancelResult.Cancelled, message);
         }
-        cancellations.RequestCancel(messageId);
+        if (cancellations.RequestCancel(messageId)) return (CancelResult.Cancelling, message);
+
+        // No generator here holds it. If no live worker holds its lease either (its process died, or it waits to
+        // be claimed again), end it now rather than when some worker next picks it up.
+        var now = clock.GetUtcNow().UtcDateTime;
+        var orphaned = await db.ReplyJobs.AnyAsync(j => j.MessageId == messageId && (j.LeaseOwner == null || j.LeaseExpiresAt < now), ct);
+        if (orphaned)
+        {
+            var content = await store.ContentSoFarAsync(messageId, ct);
+            if (await lifecycle.FinishAsync(new ReplyOutcome(messageId, message.SessionId, ReplyStatus.Cancelled, content), [], ct))
+            {
+                message.Status = ReplyStatus.Cancelled;
+                return (CancelResult.Cancelled, message);
+            }
+        }
         return (CancelResult.Cancelling, message);
     }
 }

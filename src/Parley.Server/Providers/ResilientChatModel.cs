@@ -52,6 +52,12 @@ internal sealed class ResilientChatModel(
                             provider.Breaker.Released();
                             throw;
                         }
+                        catch (Exception ex)
+                        {
+                            // Anything unexpected from the upstream's stream counts as a broken stream.
+                            failure = new UpstreamFailure(UpstreamFailureKind.Broken, "The provider sent a reply Parley could not read: " + ex.GetType().Name);
+                            break;
+                        }
 
                         if (!started && update is TextDelta or ToolCallsReport)
                         {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Parley.Server.Auth;
 using Parley.Server.Generation;
 using Parley.Server.Infrastructure;
+using Parley.Server.Messages;
 using Parley.Server.Personas;
 using Parley.Server.Providers;
 using Parley.Server.Storage;
@@ -102,22 +103,8 @@ internal static class SessionsApi
     }
 
     internal static async Task<Results<NoContent, ProblemHttpResult>> Delete(
-        string id, HttpContext http, ParleyDb db, ReplyCancellations cancellations, Streaming.LiveStreams live, CancellationToken ct)
-    {
-        var userId = http.User.UserId();
-        var session = await db.Sessions.AsNoTracking().Where(s => s.Id == id && s.UserId == userId)
-            .Select(s => new { s.Id, s.ActiveReplyId }).FirstOrDefaultAsync(ct);
-        if (session is null) return Problems.NotFound("session");
-
-        // Messages, their events and jobs go with the session (ON DELETE CASCADE). A running reply is aborted.
-        await db.Sessions.Where(s => s.Id == id && s.UserId == userId).ExecuteDeleteAsync(ct);
-        if (session.ActiveReplyId is { } running)
-        {
-            cancellations.RequestCancel(running);
-            live.Remove(running);
-        }
-        return TypedResults.NoContent();
-    }
+        string id, HttpContext http, ConversationEraser eraser, CancellationToken ct) =>
+        await eraser.DeleteSessionAsync(http.User.UserId(), id, ct) ? TypedResults.NoContent() : Problems.NotFound("session");
 
     // The same rules for create and patch: a given field must be valid, an absent one is left alone.
     private static FieldErrors Check(string? title, string? systemPrompt, string? personaId, string? model,

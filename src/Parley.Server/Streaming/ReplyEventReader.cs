@@ -81,7 +81,9 @@ internal sealed class ReplyEventReader(
             }
             if (subscription.Deleted) yield break;
 
-            woke = await subscription.Signal.WaitAsync(poll, ct);
+            // Never wait past the moment a keep-alive is due.
+            var untilKeepAlive = keepAlive - sinceOutput.Elapsed;
+            woke = await subscription.Signal.WaitAsync(untilKeepAlive < poll ? TimeSpan.FromTicks(Math.Max(untilKeepAlive.Ticks, TimeSpan.TicksPerMillisecond)) : poll, ct);
             if (woke) continue;
 
             if (sinceOutput.Elapsed >= keepAlive)

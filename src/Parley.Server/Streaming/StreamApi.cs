@@ -22,7 +22,8 @@ internal static class StreamApi
         StreamShutdown shutdown, ParleyMetrics metrics)
     {
         var userId = http.User.UserId();
-        var message = await db.Messages.AsNoTracking().Where(m => m.Id == id && m.UserId == userId)
+        // Only replies have streams; a user message answers 404 like an unknown id.
+        var message = await db.Messages.AsNoTracking().Where(m => m.Id == id && m.UserId == userId && m.Role == "assistant")
             .Select(m => new { m.Status }).FirstOrDefaultAsync(http.RequestAborted);
         if (message is null) return Problems.NotFound("message");
 

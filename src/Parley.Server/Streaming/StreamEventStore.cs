@@ -40,9 +40,12 @@ internal sealed class StreamEventStore(IDbContextFactory<ParleyDb> dbs)
         if (events.Count == 0) return;
         var connection = db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(ct);
+        // Several statements must commit together: a batch is written whole or not at all, so a retry never
+        // meets rows of its own first try.
+        var own = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
         try
         {
-            var transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+            var transaction = db.Database.CurrentTransaction!.GetDbTransaction();
             for (var start = 0; start < events.Count; start += RowsPerStatement)
             {
                 var count = Math.Min(RowsPerStatement, events.Count - start);
@@ -62,9 +65,11 @@ internal sealed class StreamEventStore(IDbContextFactory<ParleyDb> dbs)
                 command.CommandText = sql.ToString();
                 await command.ExecuteNonQueryAsync(ct);
             }
+            if (own is not null) await own.CommitAsync(ct);
         }
         finally
         {
+            if (own is not null) await own.DisposeAsync();
             await db.Database.CloseConnectionAsync();
         }
     }

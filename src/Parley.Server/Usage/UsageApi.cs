@@ -26,7 +26,7 @@ internal static class UsageApi
         var errors = new FieldErrors();
         var now = clock.GetUtcNow().UtcDateTime;
         var end = ParseTime(to, "to", errors) ?? now.AddSeconds(1);
-        var start = ParseTime(from, "from", errors) ?? end.AddDays(-30);
+        var start = ParseTime(from, "from", errors) ?? (end.Year > 1 ? end.AddDays(-30) : DateTime.MinValue);
         if (!errors.Any && start >= end) errors.Add("from", "Must be before 'to'.");
         if (errors.Any) return errors.ToProblem();
 

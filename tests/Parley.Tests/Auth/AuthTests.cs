@@ -287,4 +287,23 @@ public sealed class AuthTests(AppFixture fixture) : IClassFixture<AppFixture>
         Assert.True(hasher.Verify("a password", hash));
         Assert.False(hasher.Verify("another password", hash));
     }
+
+    [Fact]
+    public async Task Parallel_wrong_passwords_cannot_all_slip_under_the_throttle()
+    {
+        await using var app = new ParleyApp(new Dictionary<string, string?> { ["Parley:Auth:MaxFailedLogins"] = "3" });
+        using var owner = app.NewClient();
+        var username = ParleyClient.NewUsername();
+        await owner.SignUpAsync(username);
+
+        // Ten guesses at once: each is counted before its (slow) password check, so no more than the limit
+        // (plus the odd one racing at the same instant) get an answer about the password.
+        var guesses = await Task.WhenAll(Enumerable.Range(0, 10).Select(async i =>
+        {
+            using var guesser = app.NewClient();
+            return (await guesser.Http.PostAsJsonAsync("/api/auth/login", new { username, password = $"wrong-{i}-password" })).StatusCode;
+        }));
+        Assert.True(guesses.Count(s => s == System.Net.HttpStatusCode.Unauthorized) <= 4, string.Join(",", guesses));
+        Assert.Contains(System.Net.HttpStatusCode.TooManyRequests, guesses);
+    }
 }

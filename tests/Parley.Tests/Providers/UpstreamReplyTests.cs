@@ -119,6 +119,8 @@ public sealed class UpstreamReplyTests(UpstreamFixture fixture) : IClassFixture<
         Assert.Equal(0, (await other.GetAsync("/api/me/usage")).GetProperty("totalTokens").GetInt64());
         var past = await client.GetAsync("/api/me/usage?from=2020-01-01&to=2020-02-01");
         Assert.Equal(0, past.GetProperty("requests").GetInt32());
+        var earliest = await client.GetAsync("/api/me/usage?to=0001-01-05");
+        Assert.Equal(0, earliest.GetProperty("requests").GetInt32());
         var bad = await client.GetAsync("/api/me/usage?from=yesterday", HttpStatusCode.BadRequest);
         Assert.True(bad.GetProperty("errors").TryGetProperty("from", out _));
     }

@@ -33,7 +33,8 @@ public sealed class StreamContentTests
         {
             ["Parley:Demo:FirstTokenDelayMs"] = "2500",
             ["Parley:Streaming:KeepAliveSeconds"] = "1",
-            ["Parley:Streaming:PollIntervalMs"] = "200",
+            // Longer than the wait for the first token: the keep-alive must not wait for the next poll.
+            ["Parley:Streaming:PollIntervalMs"] = "5000",
         });
         using var client = app.NewClient();
         await client.SignUpAsync();
@@ -45,6 +46,18 @@ public sealed class StreamContentTests
 
         Assert.Contains(": keep-alive", comments);
         Assert.Equal("done", events[^1].Event);
+    }
+
+    [Fact]
+    public async Task Only_replies_have_streams_a_user_message_answers_404()
+    {
+        await using var app = new ParleyApp();
+        using var client = app.NewClient();
+        await client.SignUpAsync();
+        var session = await client.CreateSessionAsync();
+        var (user, _) = await client.SendAsync(session.Str("id"), "hello");
+        using var response = await client.OpenStreamAsync(user.Str("id"));
+        await ParleyClient.ExpectAsync(response, System.Net.HttpStatusCode.NotFound);
     }
 
     [Fact]

@@ -47,7 +47,7 @@ internal sealed class ChunkParser
             {
                 foreach (var choice in choices.EnumerateArray())
                 {
-                    if (choice.TryGetProperty("index", out var index) && index.ValueKind == JsonValueKind.Number && index.GetInt32() != 0) continue;
+                    if (choice.TryGetProperty("index", out var index) && index.ValueKind == JsonValueKind.Number && (!index.TryGetInt32(out var i) || i != 0)) continue;
                     if (choice.TryGetProperty("delta", out var delta) && delta.ValueKind == JsonValueKind.Object)
                     {
                         if (delta.TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.String && content.GetString() is { Length: > 0 } text)
@@ -94,7 +94,8 @@ internal sealed class ChunkParser
     {
         foreach (var fragment in toolCalls.EnumerateArray())
         {
-            var index = fragment.TryGetProperty("index", out var i) && i.ValueKind == JsonValueKind.Number ? i.GetInt32() : _calls.Count == 0 ? 0 : _calls.Keys.Max();
+            var index = fragment.TryGetProperty("index", out var i) && i.ValueKind == JsonValueKind.Number && i.TryGetInt32(out var n) && n >= 0 ? n
+                : _calls.Count == 0 ? 0 : _calls.Keys.Max();
             var id = fragment.TryGetProperty("id", out var idElement) && idElement.ValueKind == JsonValueKind.String ? idElement.GetString() : null;
             // A fragment without an index but with a new id starts a new call.
             if (!fragment.TryGetProperty("index", out _) && id is not null && _calls.TryGetValue(index, out var existing) && existing.Id is not null && existing.Id != id)

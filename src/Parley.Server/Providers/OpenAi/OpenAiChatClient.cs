@@ -126,9 +126,14 @@ internal sealed class OpenAiChatClient(string providerName, ProviderOptions opti
     {
         try
         {
-            var bytes = await response.Content.ReadAsByteArrayAsync(token);
-            if (bytes.Length == 0 || bytes.Length > 64 * 1024) return (null, null);
-            using var document = JsonDocument.Parse(bytes);
+            // At most 64 KiB of an error body is read: an upstream cannot make Parley buffer an unbounded answer.
+            await using var body = await response.Content.ReadAsStreamAsync(token);
+            var buffer = new byte[64 * 1024];
+            var length = 0;
+            int read;
+            while (length < buffer.Length && (read = await body.ReadAsync(buffer.AsMemory(length), token)) > 0) length += read;
+            if (length == 0 || length == buffer.Length) return (null, null);
+            using var document = JsonDocument.Parse(buffer.AsMemory(0, length));
             if (document.RootElement.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object)
             {
                 var code = error.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
