@@ -40,6 +40,8 @@ internal sealed class Directives
 
     public string? Tool => Text("tool") is { Length: > 0 } name ? name : null;
     public string? Args => Text("args");
+    // The model keeps calling the tool even after it got a result, to exercise a client's step limit.
+    public bool ToolLoop => Flag("tool_loop");
 
     // Only one way of breaking a stream makes sense per request; the first listed wins.
     public (CutMode Mode, int After) Cut =>

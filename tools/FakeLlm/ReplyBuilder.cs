@@ -11,7 +11,7 @@ internal static class ReplyBuilder
         var promptTokens = Math.Max(1, request.Messages.Sum(m => m.Text.Length) / 4);
         var last = request.Messages[^1];
 
-        if (directives.Tool is { } toolName && last.Role != "tool")
+        if (directives.Tool is { } toolName && (last.Role != "tool" || directives.ToolLoop))
         {
             var arguments = string.IsNullOrEmpty(directives.Args) ? "{}" : directives.Args;
             var call = new ToolCallReply($"call_{requestId}", toolName, arguments, Fragment(arguments, 3));

@@ -56,4 +56,25 @@ public sealed class ToolTests(UpstreamFixture fixture) : IClassFixture<UpstreamF
         Assert.Contains("tool said: Error:", stored.Str("content"));
         Assert.Contains("zero", stored.GetProperty("toolCalls")[0].Str("error"));
     }
+
+    [Fact]
+    public async Task A_model_that_keeps_calling_tools_is_stopped_after_five_steps()
+    {
+        using var client = await fixture.SignedInAsync();
+        var session = await client.CreateSessionAsync(new { model = UpstreamFixture.LoopingTool });
+        var (_, reply) = await client.SendAsync(session.Str("id"), "loop forever");
+        var events = await client.ReadStreamAsync(reply.Str("id"));
+        var stored = await client.WaitForReplyAsync(reply.Str("id"));
+
+        // Five model calls in all; the tools asked for by the first four ran, the fifth call ended the reply.
+        var calls = fixture.RequestsFor(UpstreamFixture.LoopingTool)
+            .Where(r => r.Body.GetProperty("stream").GetBoolean() && r.Body.GetProperty("messages").EnumerateArray()
+                .Any(m => m.Str("role") == "user" && m.Str("content") == "loop forever"))
+            .ToList();
+        Assert.Equal(5, calls.Count);
+        Assert.Equal(4, events.Count(e => e.Event == "tool"));
+        Assert.Equal("complete", stored.Str("status"));
+        Assert.Equal("tool_calls", stored.Str("finishReason"));
+        Assert.Equal(4, stored.GetProperty("toolCalls").GetArrayLength());
+    }
 }
