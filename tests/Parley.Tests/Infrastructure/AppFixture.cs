@@ -1,9 +1,14 @@
 namespace Parley.Tests.Infrastructure;
 
-// One shared fast app per test class; every test signs up its own users, so tests share no data.
-public sealed class AppFixture : IAsyncLifetime
+// One shared app per test class; every test signs up its own users, so tests share no data. Subclasses
+// start the app with other settings (slower replies, say).
+public class AppFixture : IAsyncLifetime
 {
-    public ParleyApp App { get; } = new();
+    private ParleyApp? _app;
+
+    public ParleyApp App => _app ??= new ParleyApp(new Dictionary<string, string?>(Settings));
+
+    protected virtual IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>();
 
     public Task InitializeAsync()
     {
