@@ -20,6 +20,7 @@ var settings = new Dictionary<string, string>
     ["Parley:Providers:fake:Models:2"] = "fake?tokens=5",
     ["Parley:Providers:fake:ContextWindow"] = "1000000",
     ["Parley:Generation:MaxConcurrentReplies"] = "256",
+    ["Parley:Limits:SendsPerMinute"] = "100000",
 };
 Console.WriteLine($"# Parley bench, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
 

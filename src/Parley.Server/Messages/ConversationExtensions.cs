@@ -8,6 +8,7 @@ internal static class ConversationExtensions
     {
         services.AddSingleton<PersonaCatalog>();
         services.AddScoped<ReplyScheduler>();
+        services.AddSingleton<UserLimits>();
         services.AddScoped<ReplyCanceller>();
         services.AddScoped<ConversationEraser>();
         return services;

@@ -106,8 +106,16 @@ internal static class MessagesApi
         ScheduleResult.KeyReused => Problems.Conflict("This clientMessageId was already used in this session with different content."),
         ScheduleResult.NotAReply => TypedResults.Problem(title: "Bad request", detail: "Only assistant replies can be regenerated.", statusCode: 400),
         ScheduleResult.ShuttingDown => ShuttingDown(http),
+        ScheduleResult.Limited limited => TooMany(http, limited),
         _ => throw new InvalidOperationException("Unknown schedule result " + result),
     };
+
+    private static ProblemHttpResult TooMany(HttpContext http, ScheduleResult.Limited limited)
+    {
+        http.Response.Headers.RetryAfter = Math.Max(1, Math.Ceiling(limited.RetryAfter.TotalSeconds)).ToString("0");
+        return TypedResults.Problem(title: "Too many requests", detail: limited.Detail, statusCode: StatusCodes.Status429TooManyRequests,
+            extensions: new Dictionary<string, object?> { ["limit"] = limited.Reason });
+    }
 
     private static ProblemHttpResult ShuttingDown(HttpContext http)
     {

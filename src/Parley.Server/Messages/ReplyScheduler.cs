@@ -19,6 +19,7 @@ internal abstract record ScheduleResult
     public sealed record KeyReused : ScheduleResult;
     public sealed record NotAReply : ScheduleResult;
     public sealed record ShuttingDown : ScheduleResult;
+    public sealed record Limited(string Reason, string Detail, TimeSpan RetryAfter) : ScheduleResult;
 }
 
 // Commits new replies for the worker: a send (user message + queued reply) or a regeneration (a new reply to
@@ -33,6 +34,7 @@ internal sealed class ReplyScheduler(
     ReplySignal signal,
     IHostApplicationLifetime lifetime,
     IOptions<LimitsOptions> limits,
+    UserLimits userLimits,
     TimeProvider clock)
 {
     public async Task<ScheduleResult> SendAsync(string userId, string sessionId, SendMessageRequest body, CancellationToken ct)
@@ -50,11 +52,13 @@ internal sealed class ReplyScheduler(
 
         if (body.ClientMessageId is not null && await FindRepeatAsync(sessionId, body) is { } repeat) return repeat;
         if (lifetime.ApplicationStopping.IsCancellationRequested) return new ScheduleResult.ShuttingDown();
+        if (userLimits.TakeSend(userId) is { } wait) return RateLimited(wait);
 
         var now = clock.GetUtcNow().UtcDateTime;
         var replyId = Ids.New("msg");
         using var gate = await writes.EnterAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
+        if (await userLimits.CheckRepliesAsync(db, userId, ct) is { } limited) return limited;
         var claimed = await db.Sessions
             .Where(s => s.Id == sessionId && s.UserId == userId && s.ActiveReplyId == null)
             .ExecuteUpdateAsync(s => s
@@ -100,6 +104,7 @@ internal sealed class ReplyScheduler(
         if (old is null) return new ScheduleResult.NotFound("message");
         if (old.Role != "assistant" || old.ParentId is null) return new ScheduleResult.NotAReply();
         if (lifetime.ApplicationStopping.IsCancellationRequested) return new ScheduleResult.ShuttingDown();
+        if (userLimits.TakeSend(userId) is { } wait) return RateLimited(wait);
 
         var session = await db.Sessions.AsNoTracking().FirstAsync(s => s.Id == old.SessionId, ct);
         var user = await db.Messages.AsNoTracking().FirstAsync(m => m.Id == old.ParentId, ct);
@@ -108,6 +113,7 @@ internal sealed class ReplyScheduler(
 
         using var gate = await writes.EnterAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
+        if (await userLimits.CheckRepliesAsync(db, userId, ct) is { } limited) return limited;
         var claimed = await db.Sessions
             .Where(s => s.Id == session.Id && s.ActiveReplyId == null)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.ActiveReplyId, replyId).SetProperty(x => x.UpdatedAt, now), ct);
@@ -130,6 +136,9 @@ internal sealed class ReplyScheduler(
         signal.NewWork();
         return new ScheduleResult.Started(user, reply);
     }
+
+    private static ScheduleResult.Limited RateLimited(TimeSpan wait) => new("rate",
+        "Too many messages in a short time. Wait a moment before sending again.", wait);
 
     private static Message NewReply(string id, Message user, string model, string personaId, DateTime at) => new()
     {

@@ -174,6 +174,11 @@ internal sealed class ReplySocket(WebSocket socket, string userId, ReplySocketSe
         },
         ScheduleResult.KeyReused => new ErrorFrame(RealtimeErrors.Conflict, "This clientMessageId was already used in this session with different content."),
         ScheduleResult.ShuttingDown => new ErrorFrame(RealtimeErrors.ShuttingDown, "The server is shutting down and takes no new replies. Try again in a moment."),
+        ScheduleResult.Limited limited => new ErrorFrame(RealtimeErrors.RateLimited, limited.Detail)
+        {
+            Limit = limited.Reason,
+            RetryAfter = (int)Math.Max(1, Math.Ceiling(limited.RetryAfter.TotalSeconds)),
+        },
         _ => throw new InvalidOperationException("Unexpected schedule result " + result),
     };
 

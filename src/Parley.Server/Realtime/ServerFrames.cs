@@ -14,6 +14,7 @@ internal static class RealtimeErrors
     public const string Conflict = "conflict";
     public const string AlreadyFinished = "already_finished";
     public const string ShuttingDown = "shutting_down";
+    public const string RateLimited = "rate_limited";
     public const string TooManySubscriptions = "too_many_subscriptions";
     public const string Internal = "internal_error";
 }
@@ -37,6 +38,13 @@ internal sealed record ErrorFrame(string Code, string Message)
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? RunningMessageId { get; init; }
+
+    // On rate_limited: which limit, and the seconds to wait.
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Limit { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? RetryAfter { get; init; }
 
     // The finished message's status on already_finished ("status" would read as the frame's own state).
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

@@ -14,5 +14,8 @@ public static class TestSettings
         ["Parley:Generation:PollIntervalMs"] = "200",
         ["Parley:Generation:ShutdownGraceSeconds"] = "1",
         ["Parley:Streaming:FlushIntervalMs"] = "20",
+        // Tests send faster than a person; the limits have tests of their own.
+        ["Parley:Limits:SendsPerMinute"] = "100000",
+        ["Parley:Limits:MaxConcurrentReplies"] = "100",
     };
 }

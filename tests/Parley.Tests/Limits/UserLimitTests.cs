@@ -1,0 +1,77 @@
+using System.Net;
+using System.Net.Http.Json;
+using Parley.Tests.Infrastructure;
+
+namespace Parley.Tests.Limits;
+
+public sealed class UserLimitTests
+{
+    [Fact]
+    public async Task Sends_over_the_per_minute_rate_get_429_with_Retry_After()
+    {
+        await using var app = new ParleyApp(new Dictionary<string, string?> { ["Parley:Limits:SendsPerMinute"] = "3" });
+        using var client = app.NewClient();
+        await client.SignUpAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            var session = await client.CreateSessionAsync();
+            await client.SendAsync(session.Str("id"), $"message {i}");
+        }
+
+        var last = await client.CreateSessionAsync();
+        var response = await client.Http.PostAsJsonAsync($"/api/sessions/{last.Str("id")}/messages", new { content = "one too many" });
+        var problem = await ParleyClient.ExpectAsync(response, HttpStatusCode.TooManyRequests);
+        Assert.Equal("rate", problem.Str("limit"));
+        Assert.True(int.Parse(response.Headers.RetryAfter!.Delta!.Value.TotalSeconds.ToString("0")) >= 1);
+        Assert.Equal(0, (await client.GetAsync($"/api/sessions/{last.Str("id")}")).GetProperty("messageCount").GetInt32());
+
+        // The rate is per user: someone else can still send.
+        using var other = app.NewClient();
+        await other.SignUpAsync();
+        await other.SendAsync((await other.CreateSessionAsync()).Str("id"), "my first");
+    }
+
+    [Fact]
+    public async Task A_user_at_the_concurrent_reply_cap_gets_429_until_one_ends()
+    {
+        await using var app = new ParleyApp(new Dictionary<string, string?>
+        {
+            ["Parley:Limits:MaxConcurrentReplies"] = "2",
+            ["Parley:Demo:TokensPerSecond"] = "10",
+            ["Parley:Demo:ReplyTokens"] = "200",
+        });
+        using var client = app.NewClient();
+        await client.SignUpAsync();
+        var (_, first) = await client.SendAsync((await client.CreateSessionAsync()).Str("id"), "one");
+        await client.SendAsync((await client.CreateSessionAsync()).Str("id"), "two");
+
+        var third = await client.CreateSessionAsync();
+        var refused = await client.PostAsync($"/api/sessions/{third.Str("id")}/messages", new { content = "three" }, HttpStatusCode.TooManyRequests);
+        Assert.Equal("concurrent_replies", refused.Str("limit"));
+
+        await client.PostAsync($"/api/messages/{first.Str("id")}/cancel", null, HttpStatusCode.Accepted);
+        await client.WaitForReplyAsync(first.Str("id"));
+        await client.SendAsync(third.Str("id"), "three");
+    }
+
+    [Fact]
+    public async Task The_daily_token_quota_stops_new_replies_until_midnight_UTC()
+    {
+        await using var app = new ParleyApp(new Dictionary<string, string?> { ["Parley:Limits:DailyTokenQuota"] = "50" });
+        using var client = app.NewClient();
+        await client.SignUpAsync();
+        var session = await client.CreateSessionAsync();
+        var first = await client.ChatAsync(session.Str("id"), "spend my tokens");
+        Assert.True(first.GetProperty("usage").GetProperty("completionTokens").GetInt32() >= 40);
+
+        var response = await client.Http.PostAsJsonAsync($"/api/sessions/{session.Str("id")}/messages", new { content = "more please" });
+        var problem = await ParleyClient.ExpectAsync(response, HttpStatusCode.TooManyRequests);
+        Assert.Equal("daily_quota", problem.Str("limit"));
+        var wait = response.Headers.RetryAfter!.Delta!.Value;
+        Assert.InRange(wait, TimeSpan.FromSeconds(1), TimeSpan.FromHours(24));
+
+        using var other = app.NewClient();
+        await other.SignUpAsync();
+        await other.SendAsync((await other.CreateSessionAsync()).Str("id"), "my own quota");
+    }
+}
