@@ -29,8 +29,6 @@ internal sealed class ReplyWorker(
     private Task? _drain;
     private Task _loop = Task.CompletedTask;
 
-    public int RunningCount => _running.Count;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;

@@ -12,7 +12,6 @@ internal sealed class ProviderRegistry
     public const string Section = "Parley:Providers";
     public const string EnvProviderName = "openai";
 
-    private readonly Dictionary<string, UpstreamProvider> _providers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, UpstreamProvider> _providerOfModel = new(StringComparer.Ordinal);
 
     public ProviderRegistry(IConfiguration configuration, ParleyMetrics metrics,
@@ -33,7 +32,6 @@ internal sealed class ProviderRegistry
             var provider = new UpstreamProvider(name, options,
                 new OpenAiChatClient(name, options, NewHttpClient(options)),
                 new CircuitBreaker(options.BreakerFailureThreshold, TimeSpan.FromSeconds(options.BreakerOpenSeconds), clock));
-            _providers[name] = provider;
             foreach (var model in options.Models)
             {
                 if (!_providerOfModel.TryAdd(model, provider))
@@ -64,8 +62,6 @@ internal sealed class ProviderRegistry
     }
 
     public IReadOnlyList<ModelEntry> Models { get; }
-
-    public IReadOnlyCollection<UpstreamProvider> Providers => _providers.Values;
 
     // Parley:Fallbacks maps a model id to a list of model ids. Model ids may contain ':' (Ollama's "qwen2.5:7b"),
     // which configuration reads as nesting, so the id is the path down to the first list found.

@@ -12,11 +12,6 @@ internal sealed class LiveStreams(IOptions<StreamingOptions> options)
     private readonly Dictionary<string, LiveReply> _replies = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
-    public int ActiveCount
-    {
-        get { lock (_gate) return _replies.Count; }
-    }
-
     public LiveSubscription Subscribe(string messageId)
     {
         lock (_gate)
