@@ -74,4 +74,23 @@ public sealed class UserLimitTests
         await other.SignUpAsync();
         await other.SendAsync((await other.CreateSessionAsync()).Str("id"), "my own quota");
     }
+
+    [Fact]
+    public async Task Over_the_WebSocket_a_send_over_the_rate_gets_a_rate_limited_error_frame()
+    {
+        await using var app = new ParleyApp(new Dictionary<string, string?> { ["Parley:Limits:SendsPerMinute"] = "1" });
+        using var user = await Realtime.SocketUser.SignUpAsync(app, apiKey: true);
+        await using var socket = await Realtime.SocketClient.ConnectAsync(app, user);
+
+        await socket.SendAsync(new { type = "user_message", sessionId = await user.NewSessionAsync(), content = "first", clientMessageId = "a" });
+        Assert.Equal("ack", (await socket.NextAsync()).Str("type"));
+        await socket.SendAsync(new { type = "user_message", sessionId = await user.NewSessionAsync(), content = "second", clientMessageId = "b" });
+
+        // The first reply streams meanwhile; the refusal arrives among its frames.
+        var error = (await socket.ReadUntilAsync(f => f.Str("type") == "error"))[^1];
+        Assert.Equal("rate_limited", error.Str("code"));
+        Assert.Equal("rate", error.Str("limit"));
+        Assert.True(error.GetProperty("retryAfter").GetInt32() >= 1);
+        Assert.Equal("b", error.Str("clientMessageId"));
+    }
 }
