@@ -3,6 +3,7 @@ using Parley.Tests.Infrastructure;
 
 namespace Parley.Tests.Streaming;
 
+[Collection(AloneCollection.Name)]
 public sealed class FanOutTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
