@@ -77,11 +77,8 @@ internal static class StreamApi
         switch (item)
         {
             case EventItem { Event: var e }:
-                into.Append("id: ").Append(e.Seq).Append("\nevent: ").Append(e.Kind).Append("\ndata: {\"seq\":").Append(e.Seq);
-                // The stored payload is a JSON object without "seq"; splice its members in after it.
-                if (e.Data.Length > 2) into.Append(',').Append(e.Data, 1, e.Data.Length - 1);
-                else into.Append('}');
-                into.Append("\n\n");
+                into.Append("id: ").Append(e.Seq).Append("\nevent: ").Append(e.Kind).Append("\ndata: ");
+                StreamPayloads.AppendWithSeq(into, e).Append("\n\n");
                 break;
             case StatusItem status:
                 into.Append("event: status\ndata: {\"status\":\"").Append(status.Status).Append("\"}\n\n");

@@ -43,5 +43,11 @@ internal static class StreamPayloads
 
     public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Json);
 
-    public static string WithSeq(StreamEvent e) => "{\"seq\":" + e.Seq + (e.Data.Length > 2 ? "," + e.Data[1..] : "}");
+    public static string WithSeq(StreamEvent e) => AppendWithSeq(new System.Text.StringBuilder(e.Data.Length + 24), e).ToString();
+
+    public static System.Text.StringBuilder AppendWithSeq(System.Text.StringBuilder into, StreamEvent e)
+    {
+        into.Append("{\"seq\":").Append(e.Seq);
+        return e.Data.Length > 2 ? into.Append(',').Append(e.Data, 1, e.Data.Length - 1) : into.Append('}');
+    }
 }

@@ -27,27 +27,8 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output)
         var db = new ParleyDatabase(server.DatabasePath);
         var key = await server.SignUpAsync();
 
-        string replyId;
-        var seen = new List<SseEvent>();
-        TimeSpan exitAfter;
-        using (var client = server.NewClient(key))
-        {
-            var session = await client.CreateSessionAsync();
-            var (_, reply) = await client.SendAsync(session.Str("id"), "Finish me while the server stops");
-            replyId = reply.Str("id");
-
-            using var cts = new CancellationTokenSource(Patience);
-            await using var reader = await SseReader.OpenAsync(client, replyId, cts.Token);
-            await CrashRecoveryTests.ReadUntilAsync(reader, seen, s => s.Count(e => e.Event == "delta") >= 5, cts.Token);
-
-            var clock = Stopwatch.StartNew();
-            server.Terminate();
-            // The reader stays connected through the shutdown and receives the rest of the reply.
-            while (await reader.NextAsync(cts.Token) is { } e) seen.Add(e);
-            Assert.Equal(0, await server.WaitForExitAsync(Patience));
-            exitAfter = clock.Elapsed;
-        }
-        output.WriteLine($"Exited {exitAfter.TotalSeconds:0.0} s after SIGTERM.");
+        // The reader stays connected through the shutdown and receives the rest of the reply.
+        var (replyId, seen, exitAfter) = await TerminateMidReplyAsync(server, key, "Finish me while the server stops");
         // It exits once its work is done, not at the end of the grace period.
         Assert.True(exitAfter < TimeSpan.FromSeconds(15), $"The server took {exitAfter.TotalSeconds:0.0} s to exit.");
 
@@ -84,27 +65,8 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output)
         var key = await server.SignUpAsync();
         const string question = "Hand me back and do me again";
 
-        string replyId;
-        var seen = new List<SseEvent>();
-        TimeSpan exitAfter;
-        using (var client = server.NewClient(key))
-        {
-            var session = await client.CreateSessionAsync();
-            var (_, reply) = await client.SendAsync(session.Str("id"), question);
-            replyId = reply.Str("id");
-
-            using var cts = new CancellationTokenSource(Patience);
-            await using var reader = await SseReader.OpenAsync(client, replyId, cts.Token);
-            await CrashRecoveryTests.ReadUntilAsync(reader, seen, s => s.Count(e => e.Event == "delta") >= 5, cts.Token);
-
-            var clock = Stopwatch.StartNew();
-            server.Terminate();
-            // The stream ends cleanly (no reset connection) once the reply is handed back, without a `done`.
-            while (await reader.NextAsync(cts.Token) is { } e) seen.Add(e);
-            Assert.Equal(0, await server.WaitForExitAsync(Patience));
-            exitAfter = clock.Elapsed;
-        }
-        output.WriteLine($"Exited {exitAfter.TotalSeconds:0.0} s after SIGTERM.");
+        // The stream ends cleanly (no reset connection) once the reply is handed back, without a `done`.
+        var (replyId, seen, exitAfter) = await TerminateMidReplyAsync(server, key, question);
         Assert.True(exitAfter < TimeSpan.FromSeconds(6), $"The server took {exitAfter.TotalSeconds:0.0} s to exit with a 1 s grace.");
 
         var seenBefore = ReplyChecks.Numbered(seen);
@@ -275,5 +237,29 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output)
             var code = (ex as SocketException ?? ex.InnerException as SocketException)?.SocketErrorCode.ToString();
             return $"{ex.GetType().Name} {code}".Trim();
         }
+    }
+
+    // Sends `question`, follows its reply over SSE until five deltas have arrived, sends SIGTERM, reads the
+    // stream to its end and waits for the process to exit by itself (exit code 0).
+    private async Task<(string ReplyId, List<SseEvent> Seen, TimeSpan ExitAfter)> TerminateMidReplyAsync(
+        ParleyProcess server, string key, string question)
+    {
+        var seen = new List<SseEvent>();
+        using var client = server.NewClient(key);
+        var session = await client.CreateSessionAsync();
+        var (_, reply) = await client.SendAsync(session.Str("id"), question);
+        var replyId = reply.Str("id");
+
+        using var cts = new CancellationTokenSource(Patience);
+        await using var reader = await SseReader.OpenAsync(client, replyId, cts.Token);
+        await CrashRecoveryTests.ReadUntilAsync(reader, seen, s => s.Count(e => e.Event == "delta") >= 5, cts.Token);
+
+        var clock = Stopwatch.StartNew();
+        server.Terminate();
+        while (await reader.NextAsync(cts.Token) is { } e) seen.Add(e);
+        Assert.Equal(0, await server.WaitForExitAsync(Patience));
+        var exitAfter = clock.Elapsed;
+        output.WriteLine($"Exited {exitAfter.TotalSeconds:0.0} s after SIGTERM.");
+        return (replyId, seen, exitAfter);
     }
 }
