@@ -40,7 +40,7 @@ internal sealed class ParleyAuthenticationHandler(
             {
                 await db.ApiKeys.Where(k => k.Id == key.Id).ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), Context.RequestAborted);
             }
-            return await SucceedAsync(key.UserId, CurrentUser.KeyMethod);
+            return await SucceedAsync(key.UserId, CurrentUser.KeyMethod, key.Id);
         }
 
         if (Request.Cookies.TryGetValue(CookieName, out var token) && !string.IsNullOrEmpty(token))
@@ -50,13 +50,13 @@ internal sealed class ParleyAuthenticationHandler(
                 .Where(s => s.TokenHash == hash && s.ExpiresAt > now)
                 .Select(s => s.UserId)
                 .FirstOrDefaultAsync(Context.RequestAborted);
-            return userId is null ? AuthenticateResult.Fail("Expired or unknown session.") : await SucceedAsync(userId, CurrentUser.CookieMethod);
+            return userId is null ? AuthenticateResult.Fail("Expired or unknown session.") : await SucceedAsync(userId, CurrentUser.CookieMethod, apiKeyId: null);
         }
 
         return AuthenticateResult.NoResult();
     }
 
-    private async Task<AuthenticateResult> SucceedAsync(string userId, string method)
+    private async Task<AuthenticateResult> SucceedAsync(string userId, string method, string? apiKeyId)
     {
         var user = await db.Users.AsNoTracking().Where(u => u.Id == userId)
             .Select(u => new { u.Id, u.Username, u.IsAdmin })
@@ -69,6 +69,7 @@ internal sealed class ParleyAuthenticationHandler(
             new Claim(CurrentUser.AuthMethodClaim, method),
             new Claim(CurrentUser.AdminClaim, user.IsAdmin ? "true" : "false"),
         ], SchemeName);
+        if (apiKeyId is not null) identity.AddClaim(new Claim(CurrentUser.ApiKeyClaim, apiKeyId));
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 

@@ -16,6 +16,10 @@ internal sealed class LimitsOptions
     [Range(1, 1_000_000)]
     public int SendsPerMinute { get; set; } = 20;
 
+    // SPEC §10: /v1 requests per API key per minute, counted on each node.
+    [Range(1, 1_000_000)]
+    public int KeyRequestsPerMinute { get; set; } = 60;
+
     // Replies a user may have queued or generating at once, across all sessions and nodes.
     [Range(1, 10_000)]
     public int MaxConcurrentReplies { get; set; } = 3;

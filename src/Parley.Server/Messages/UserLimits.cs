@@ -7,26 +7,34 @@ using Parley.Server.Storage;
 
 namespace Parley.Server.Messages;
 
-// SPEC §10's per-user limits on starting replies: a send rate, a cap on concurrent replies and an optional
-// daily token quota. Each refusal says how long to wait. The rate is counted in this process (a sliding
-// window per user); the cap and the quota are read from the database, so they hold across nodes.
+// SPEC §10's per-user limits: a send rate, a cap on concurrent replies, an optional daily token quota, and the
+// request rate of each API key on /v1. Each refusal says how long to wait. The rates are counted in this
+// process (a sliding window per user or key); the cap and the quota are read from the database, so they hold
+// across nodes.
 internal sealed class UserLimits(IOptions<LimitsOptions> options, TimeProvider clock) : IDisposable
 {
-    private readonly PartitionedRateLimiter<string> _sends = PartitionedRateLimiter.Create<string, string>(userId =>
-        RateLimitPartition.GetSlidingWindowLimiter(userId, _ => new SlidingWindowRateLimiterOptions
-        {
-            PermitLimit = options.Value.SendsPerMinute,
-            Window = TimeSpan.FromMinutes(1),
-            SegmentsPerWindow = 6,
-            QueueLimit = 0,
-        }));
+    private readonly PartitionedRateLimiter<string> _sends = PerMinute(options.Value.SendsPerMinute);
+    private readonly PartitionedRateLimiter<string> _keyRequests = PerMinute(options.Value.KeyRequestsPerMinute);
 
     // Counts one send. Returns how long to wait when the user is over the rate.
-    public TimeSpan? TakeSend(string userId)
+    public TimeSpan? TakeSend(string userId) => Take(_sends, userId);
+
+    // Counts one /v1 request of an API key. Returns how long to wait when the key is over its rate.
+    public TimeSpan? TakeKeyRequest(string apiKeyId) => Take(_keyRequests, apiKeyId);
+
+    // Checked before a /v1 call: the same daily quota as chats, since a key's usage is its user's usage.
+    public async Task<ScheduleResult.Limited?> CheckQuotaAsync(ParleyDb db, string userId, CancellationToken ct)
     {
-        using var lease = _sends.AttemptAcquire(userId);
-        if (lease.IsAcquired) return null;
-        return lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(10);
+        var settings = options.Value;
+        if (settings.DailyTokenQuota <= 0) return null;
+        var now = clock.GetUtcNow().UtcDateTime;
+        var today = now.Date;
+        var spent = await db.UsageRecords.Where(u => u.UserId == userId && u.CreatedAt >= today)
+            .SumAsync(u => (long)u.PromptTokens + u.CompletionTokens, ct);
+        if (spent < settings.DailyTokenQuota) return null;
+        return new ScheduleResult.Limited("daily_quota",
+            $"You have used your {settings.DailyTokenQuota} tokens for today (UTC). The quota resets at midnight UTC.",
+            today.AddDays(1) - now);
     }
 
     // Checked inside the send's transaction, so the count includes replies committed a moment ago.
@@ -41,21 +49,28 @@ internal sealed class UserLimits(IOptions<LimitsOptions> options, TimeProvider c
                 TimeSpan.FromSeconds(5));
         }
 
-        if (settings.DailyTokenQuota > 0)
-        {
-            var now = clock.GetUtcNow().UtcDateTime;
-            var today = now.Date;
-            var spent = await db.UsageRecords.Where(u => u.UserId == userId && u.CreatedAt >= today)
-                .SumAsync(u => (long)u.PromptTokens + u.CompletionTokens, ct);
-            if (spent >= settings.DailyTokenQuota)
-            {
-                return new ScheduleResult.Limited("daily_quota",
-                    $"You have used your {settings.DailyTokenQuota} tokens for today (UTC). The quota resets at midnight UTC.",
-                    today.AddDays(1) - now);
-            }
-        }
-        return null;
+        return await CheckQuotaAsync(db, userId, ct);
     }
 
-    public void Dispose() => _sends.Dispose();
+    private static TimeSpan? Take(PartitionedRateLimiter<string> limiter, string partition)
+    {
+        using var lease = limiter.AttemptAcquire(partition);
+        if (lease.IsAcquired) return null;
+        return lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(10);
+    }
+
+    private static PartitionedRateLimiter<string> PerMinute(int permits) => PartitionedRateLimiter.Create<string, string>(partition =>
+        RateLimitPartition.GetSlidingWindowLimiter(partition, _ => new SlidingWindowRateLimiterOptions
+        {
+            PermitLimit = permits,
+            Window = TimeSpan.FromMinutes(1),
+            SegmentsPerWindow = 6,
+            QueueLimit = 0,
+        }));
+
+    public void Dispose()
+    {
+        _sends.Dispose();
+        _keyRequests.Dispose();
+    }
 }
