@@ -3,7 +3,9 @@ using Parley.Server.Providers.Demo;
 
 namespace Parley.Server.Providers;
 
-internal sealed record ModelEntry(string Id, string Provider, string DisplayName, int ContextWindow, IChatModel Client);
+// Route is the upstream route of a provider-served model (its provider, then its fallbacks); null for built-in models.
+internal sealed record ModelEntry(string Id, string Provider, string DisplayName, int ContextWindow, IChatModel Client,
+    IReadOnlyList<RouteStep>? Route = null);
 
 internal sealed record ModelDto(string Id, string Provider, string DisplayName, int ContextWindow);
 

@@ -8,6 +8,7 @@ internal static class ProviderExtensions
     {
         services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<DemoChatModel>();
+        services.AddSingleton<ProviderChain>();
         services.AddSingleton<ProviderRegistry>();
         services.AddSingleton<ModelCatalog>();
         services.AddOptions<ToolsOptions>().BindConfiguration(ToolsOptions.Section).ValidateDataAnnotations().ValidateOnStart();

@@ -14,8 +14,7 @@ internal sealed class ProviderRegistry
 
     private readonly Dictionary<string, UpstreamProvider> _providerOfModel = new(StringComparer.Ordinal);
 
-    public ProviderRegistry(IConfiguration configuration, ParleyMetrics metrics,
-        ILoggerFactory loggers, TimeProvider clock)
+    public ProviderRegistry(IConfiguration configuration, ProviderChain providerChain, TimeProvider clock)
     {
         var configured = new Dictionary<string, ProviderOptions>(StringComparer.Ordinal);
         foreach (var section in configuration.GetSection(Section).GetChildren())
@@ -51,13 +50,12 @@ internal sealed class ProviderRegistry
             }
         }
 
-        var logger = loggers.CreateLogger<ResilientChatModel>();
         Models = _providerOfModel.Select(pair =>
         {
-            var chain = new List<(string, UpstreamProvider)> { (pair.Key, pair.Value) };
-            chain.AddRange(fallbacks.GetValueOrDefault(pair.Key, []).Where(f => f != pair.Key).Select(f => (f, _providerOfModel[f])));
+            var route = new List<RouteStep> { new(pair.Key, pair.Value) };
+            route.AddRange(fallbacks.GetValueOrDefault(pair.Key, []).Where(f => f != pair.Key).Select(f => new RouteStep(f, _providerOfModel[f])));
             return new ModelEntry(pair.Key, pair.Value.Name, pair.Key, pair.Value.Options.ContextWindow,
-                new ResilientChatModel(pair.Key, chain, metrics, logger, clock));
+                new ResilientChatModel(pair.Key, route, providerChain), route);
         }).ToList();
     }
 

@@ -1,103 +1,93 @@
 using System.Runtime.CompilerServices;
-using Parley.Server.Infrastructure;
 using Parley.Server.Providers.OpenAi;
 
 namespace Parley.Server.Providers;
 
-// A model served by upstream providers, with SPEC §7's resilience: retries with exponential backoff and
-// jitter (honouring Retry-After up to a cap), a fallback chain, and a circuit breaker per provider. All of it
-// happens only before the first token is forwarded; once text has gone out, a failure ends the reply.
-internal sealed class ResilientChatModel(
-    string modelId,
-    IReadOnlyList<(string Model, UpstreamProvider Provider)> chain,
-    ParleyMetrics metrics,
-    ILogger logger,
-    TimeProvider clock) : IChatModel
+// A model served by upstream providers. ProviderChain applies SPEC §7's retries, fallbacks and circuit
+// breakers until a provider starts answering; once text has gone out, a failure ends the reply.
+internal sealed class ResilientChatModel(string modelId, IReadOnlyList<RouteStep> route, ProviderChain providers) : IChatModel
 {
-    public IReadOnlyList<string> Chain { get; } = chain.Select(c => c.Model).ToList();
-
     public async IAsyncEnumerable<ModelUpdate> StreamAsync(ModelRequest request, [EnumeratorCancellation] CancellationToken ct)
     {
-        UpstreamFailure? lastFailure = null;
-        foreach (var (model, provider) in chain)
+        Opened<StartedStream> opened;
+        try
         {
-            for (var attempt = 0; attempt <= provider.Options.MaxRetries; attempt++)
-            {
-                if (!provider.Breaker.TryEnter())
-                {
-                    lastFailure ??= new UpstreamFailure(UpstreamFailureKind.CircuitOpen,
-                        $"The provider '{provider.Name}' is failing and is paused for a moment.");
-                    break;
-                }
-
-                var started = false;
-                UpstreamFailure? failure = null;
-                await using (var updates = provider.Client.StreamAsync(model, request, ct).GetAsyncEnumerator(ct))
-                {
-                    while (true)
-                    {
-                        ModelUpdate update;
-                        try
-                        {
-                            if (!await updates.MoveNextAsync()) break;
-                            update = updates.Current;
-                        }
-                        catch (UpstreamFailure ex)
-                        {
-                            failure = ex;
-                            break;
-                        }
-                        catch (OperationCanceledException)
-                        {
-                            provider.Breaker.Released();
-                            throw;
-                        }
-                        catch (Exception ex)
-                        {
-                            // Anything unexpected from the upstream's stream counts as a broken stream.
-                            failure = new UpstreamFailure(UpstreamFailureKind.Broken, "The provider sent a reply Parley could not read: " + ex.GetType().Name);
-                            break;
-                        }
-
-                        if (!started && update is TextDelta or ToolCallsReport)
-                        {
-                            started = true;
-                            provider.Breaker.Succeeded();
-                            yield return new AnsweredBy(model);
-                        }
-                        yield return update;
-                    }
-                }
-
-                if (failure is null)
-                {
-                    if (!started)
-                    {
-                        provider.Breaker.Succeeded();
-                        yield return new AnsweredBy(model);
-                    }
-                    yield break;
-                }
-
-                Record(provider, failure);
-                if (started) throw ToModelFailure(failure, provider);
-
-                lastFailure = failure;
-                if (!failure.IsRetryable || attempt == provider.Options.MaxRetries) break;
-                var delay = RetryDelay(provider.Options, attempt, failure);
-                if (delay is null) break; // The upstream asks for a longer wait than the cap allows.
-                logger.LogInformation("Retrying {Provider} in {Delay} ms after {Kind}", provider.Name, (int)delay.Value.TotalMilliseconds, failure.Kind);
-                await Task.Delay(delay.Value, clock, ct);
-            }
+            opened = await providers.OpenAsync(modelId, route, (step, token) => StartAsync(step, request, token), ct);
+        }
+        catch (UpstreamFailure failure)
+        {
+            throw ToModelFailure(failure, route.Count == 1 ? route[0].Provider : null);
         }
 
-        var last = lastFailure ?? new UpstreamFailure(UpstreamFailureKind.Unavailable, "No provider could answer.");
-        throw ToModelFailure(last, chain.Count == 1 ? chain[0].Provider : null);
+        var (started, step) = opened;
+        await using var updates = started.Updates;
+        yield return new AnsweredBy(step.Model);
+        foreach (var update in started.Early) yield return update;
+        if (started.Ended) yield break;
+
+        while (true)
+        {
+            UpstreamFailure? failure = null;
+            try
+            {
+                if (!await updates.MoveNextAsync()) yield break;
+            }
+            catch (UpstreamFailure ex)
+            {
+                failure = ex;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                failure = Unreadable(ex);
+            }
+            if (failure is not null)
+            {
+                providers.Failed(modelId, step, failure);
+                throw ToModelFailure(failure, step.Provider);
+            }
+            yield return updates.Current;
+        }
     }
+
+    // The updates of one upstream call, read up to its first token (or tool call), or to its end if it had none.
+    private sealed record StartedStream(IAsyncEnumerator<ModelUpdate> Updates, List<ModelUpdate> Early, bool Ended);
+
+    private static async Task<StartedStream> StartAsync(RouteStep step, ModelRequest request, CancellationToken ct)
+    {
+        var updates = step.Provider.Client.StreamAsync(step.Model, request, ct).GetAsyncEnumerator(ct);
+        var early = new List<ModelUpdate>();
+        try
+        {
+            while (true)
+            {
+                bool more;
+                try
+                {
+                    more = await updates.MoveNextAsync();
+                }
+                catch (Exception ex) when (ex is not (UpstreamFailure or OperationCanceledException))
+                {
+                    throw Unreadable(ex);
+                }
+                if (!more) return new StartedStream(updates, early, Ended: true);
+                early.Add(updates.Current);
+                if (updates.Current is TextDelta or ToolCallsReport) return new StartedStream(updates, early, Ended: false);
+            }
+        }
+        catch
+        {
+            await updates.DisposeAsync();
+            throw;
+        }
+    }
+
+    // Anything unexpected from the upstream's stream counts as a broken stream.
+    private static UpstreamFailure Unreadable(Exception ex) =>
+        new(UpstreamFailureKind.Broken, "The provider sent a reply Parley could not read: " + ex.GetType().Name);
 
     public async Task<string?> SuggestTitleAsync(ModelRequest request, CancellationToken ct)
     {
-        var (model, provider) = chain[0];
+        var (model, provider) = (route[0].Model, route[0].Provider);
         if (!provider.Breaker.TryEnter()) return null;
         try
         {
@@ -112,32 +102,13 @@ internal sealed class ResilientChatModel(
         }
         catch (UpstreamFailure failure)
         {
-            Record(provider, failure);
+            providers.Failed(modelId, route[0], failure);
             return null;
         }
         finally
         {
             provider.Breaker.Released();
         }
-    }
-
-    private void Record(UpstreamProvider provider, UpstreamFailure failure)
-    {
-        if (failure.CountsAgainstProvider) provider.Breaker.Failed();
-        else provider.Breaker.Released();
-        metrics.UpstreamError(provider.Name, failure.Code);
-        logger.LogWarning("Provider {Provider} failed for model {Model}: {Kind} {Status}", provider.Name, modelId, failure.Kind, failure.Status);
-    }
-
-    // Exponential backoff with full jitter between half and all of the step, capped; Retry-After wins when given.
-    private static TimeSpan? RetryDelay(ProviderOptions options, int attempt, UpstreamFailure failure)
-    {
-        if (failure.RetryAfter is { } advised)
-        {
-            return advised <= TimeSpan.FromSeconds(options.MaxRetryAfterSeconds) ? advised : null;
-        }
-        var step = Math.Min(options.RetryMaxDelayMs, options.RetryBaseDelayMs * Math.Pow(2, attempt));
-        return TimeSpan.FromMilliseconds(step * (0.5 + Random.Shared.NextDouble() / 2));
     }
 
     private static ModelFailure ToModelFailure(UpstreamFailure failure, UpstreamProvider? provider)
