@@ -3,6 +3,7 @@ using Parley.Server.Generation;
 using Parley.Server.Health;
 using Parley.Server.Infrastructure;
 using Parley.Server.Messages;
+using Parley.Server.OpenAiApi;
 using Parley.Server.Personas;
 using Parley.Server.Providers;
 using Parley.Server.Realtime;
@@ -24,6 +25,7 @@ builder.Services
     .AddParleyConversations()
     .AddParleyStreaming()
     .AddParleyRealtime()
+    .AddParleyOpenAiApi()
     .AddParleyGeneration();
 
 var app = builder.Build();
@@ -47,6 +49,7 @@ app.MapMessages();
 app.MapStreaming();
 app.MapRealtime();
 app.MapUsage();
+app.MapOpenAiApi();
 
 app.Run();
 

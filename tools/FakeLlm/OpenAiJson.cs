@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -98,6 +99,7 @@ internal static class OpenAiJson
             ["object"] = "chat.completion",
             ["created"] = identity.Created,
             ["model"] = identity.Model,
+            ["system_fingerprint"] = Fingerprint,
             ["choices"] = new JsonArray(new JsonObject
             {
                 ["index"] = 0,
@@ -113,12 +115,22 @@ internal static class OpenAiJson
         return completion;
     }
 
+    // Two fields a client does not interpret ride on every chunk, so that a relay can be checked to pass such
+    // fields through: OpenAI's system_fingerprint, and the send time on the machine's monotonic clock
+    // (Stopwatch, in nanoseconds), from which a client on the same machine measures per-token latency.
+    public const string Fingerprint = "fp_fakellm";
+    public const string SentAtField = "x_sent_ns";
+
+    public static long MonotonicNanoseconds() => (long)(Stopwatch.GetTimestamp() * (1_000_000_000.0 / Stopwatch.Frequency));
+
     private static JsonObject ChunkEnvelope(CompletionIdentity identity, JsonArray choices) => new()
     {
         ["id"] = identity.Id,
         ["object"] = "chat.completion.chunk",
         ["created"] = identity.Created,
         ["model"] = identity.Model,
+        ["system_fingerprint"] = Fingerprint,
+        [SentAtField] = MonotonicNanoseconds(),
         ["choices"] = choices,
     };
 }

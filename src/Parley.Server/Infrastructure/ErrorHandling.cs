@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.AspNetCore.Diagnostics;
+using Parley.Server.OpenAiApi;
 
 namespace Parley.Server.Infrastructure;
 
@@ -25,18 +27,19 @@ internal static class ErrorHandling
     public static IApplicationBuilder UseParleyErrors(this IApplicationBuilder app)
     {
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseStatusCodePages(async context =>
+        {
+            var http = context.HttpContext;
+            var status = http.Response.StatusCode;
+            await WriteErrorAsync(http, status, ReasonPhrases.GetReasonPhrase(status), ReasonPhrases.GetReasonPhrase(status) + ".");
+        });
         // Rejects a declared oversized body before anything reads it; Kestrel's limit covers chunked bodies.
         app.Use(async (context, next) =>
         {
             if (context.Request.ContentLength > MaxBodyBytes)
             {
-                context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-                await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-                {
-                    HttpContext = context,
-                    ProblemDetails = { Status = 413, Title = "Payload too large", Detail = $"The request body is larger than {MaxBodyBytes} bytes." },
-                });
+                await WriteErrorAsync(context, StatusCodes.Status413PayloadTooLarge, "Payload too large",
+                    $"The request body is larger than {MaxBodyBytes} bytes.");
                 return;
             }
             await next(context);
@@ -44,9 +47,25 @@ internal static class ErrorHandling
         return app;
     }
 
+    // An error in the shape of the API the request is for: OpenAI's on /v1 (SPEC §9), problem details elsewhere.
+    public static async Task WriteErrorAsync(HttpContext context, int status, string title, string detail)
+    {
+        if (OpenAiError.Applies(context))
+        {
+            await OpenAiError.FromStatus(status, detail).WriteAsync(context);
+            return;
+        }
+        context.Response.StatusCode = status;
+        await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = { Status = status, Title = title, Detail = detail },
+        });
+    }
+
     // Turns framework request errors (bad JSON, oversized bodies) into problem details with their real status.
     // Everything else is a 500 whose body says nothing about the code that failed.
-    private sealed class BadRequestExceptionHandler(IProblemDetailsService problems, ILogger<BadRequestExceptionHandler> logger) : IExceptionHandler
+    private sealed class BadRequestExceptionHandler(ILogger<BadRequestExceptionHandler> logger) : IExceptionHandler
     {
         public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
         {
@@ -70,12 +89,8 @@ internal static class ErrorHandling
                 title = "Internal server error";
                 detail = "An unexpected error occurred. It has been logged.";
             }
-            context.Response.StatusCode = status;
-            return await problems.TryWriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = context,
-                ProblemDetails = { Status = status, Title = title, Detail = detail },
-            });
+            await WriteErrorAsync(context, status, title, detail);
+            return true;
         }
     }
 }

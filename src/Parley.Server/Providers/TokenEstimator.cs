@@ -8,14 +8,9 @@ internal static class TokenEstimator
 
     public static int Estimate(string text)
     {
-        var cjk = 0;
-        var other = 0;
-        foreach (var ch in text)
-        {
-            if (IsCjk(ch)) cjk++;
-            else other++;
-        }
-        return cjk + (other + 3) / 4;
+        var counter = new TokenCounter();
+        counter.Add(text);
+        return counter.Tokens;
     }
 
     public static int EstimateMessage(string content) => Estimate(content) + PerMessageOverhead;
@@ -33,5 +28,23 @@ internal static class TokenEstimator
             else if (char.IsLetter(ch)) letters++;
         }
         return cjk > 0 && cjk * 3 >= letters;
+    }
+}
+
+// TokenEstimator's count kept a piece at a time, for text that arrives in fragments and is not kept.
+internal sealed class TokenCounter
+{
+    private int _cjk;
+    private int _other;
+
+    public int Tokens => _cjk + (_other + 3) / 4;
+
+    public void Add(ReadOnlySpan<char> text)
+    {
+        foreach (var ch in text)
+        {
+            if (TokenEstimator.IsCjk(ch)) _cjk++;
+            else _other++;
+        }
     }
 }

@@ -27,7 +27,7 @@ internal sealed class OpenAiChatClient(string providerName, ProviderOptions opti
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(whole.Token, phase.Token);
 
         var body = OpenAiRequestBody.Build(model, request, stream: true, Options.RequestUsage, withTools: Options.SupportsTools);
-        using var response = await SendAsync(body, linked.Token, ct);
+        using var response = await PostAsync(body, linked.Token, ct);
         await using var stream = await response.Content.ReadAsStreamAsync(linked.Token);
         // StreamReader decodes UTF-8 incrementally, so a character split across network reads is joined intact.
         using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 4096);
@@ -70,13 +70,15 @@ internal sealed class OpenAiChatClient(string providerName, ProviderOptions opti
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(Options.FirstTokenTimeoutSeconds));
         var body = OpenAiRequestBody.Build(model, request, stream: false, requestUsage: false, withTools: false);
-        using var response = await SendAsync(body, timeout.Token, ct);
+        using var response = await PostAsync(body, timeout.Token, ct);
         using var document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(timeout.Token), cancellationToken: timeout.Token);
         var choices = document.RootElement.GetProperty("choices");
         return choices.GetArrayLength() == 0 ? null : choices[0].GetProperty("message").GetProperty("content").GetString();
     }
 
-    private async Task<HttpResponseMessage> SendAsync(System.Text.Json.Nodes.JsonObject body, CancellationToken token, CancellationToken callerToken)
+    // Posts a Chat Completions body and returns the response once its headers are in. A refusal, a timeout
+    // (token) or a connection failure is thrown as UpstreamFailure; a cancel by the caller (callerToken) as itself.
+    public async Task<HttpResponseMessage> PostAsync(System.Text.Json.Nodes.JsonObject body, CancellationToken token, CancellationToken callerToken)
     {
         using var message = new HttpRequestMessage(HttpMethod.Post, Endpoint) { Content = OpenAiRequestBody.ToContent(body) };
         message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));

@@ -1,0 +1,148 @@
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.EntityFrameworkCore;
+using Parley.Server.Auth;
+using Parley.Server.Infrastructure;
+using Parley.Server.Messages;
+using Parley.Server.Providers;
+using Parley.Server.Providers.OpenAi;
+using Parley.Server.Storage;
+
+namespace Parley.Server.OpenAiApi;
+
+// POST /v1/chat/completions (SPEC §9): checks the key's rate, the body, the model and the user's quota, then
+// relays to the model's upstream route with ProviderChain's retries and fallbacks, or answers from a built-in model.
+internal sealed class ChatCompletions(
+    ModelCatalog catalog,
+    UserLimits limits,
+    ProviderChain providers,
+    ApiUsageRecorder usage,
+    IDbContextFactory<ParleyDb> dbs)
+{
+    public async Task HandleAsync(HttpContext http)
+    {
+        var ct = http.RequestAborted;
+        if (http.User.ApiKeyId() is not { } keyId)
+        {
+            await OpenAiError.Unauthorized("The /v1 API takes an API key: send 'Authorization: Bearer <api key>'. Create one with POST /api/keys.").WriteAsync(http);
+            return;
+        }
+        if (limits.TakeKeyRequest(keyId) is { } wait)
+        {
+            await OpenAiError.RateLimited("This API key is over its request rate. Retry after the time in the Retry-After header.", wait).WriteAsync(http);
+            return;
+        }
+
+        var (request, invalid) = await CompletionRequest.ReadAsync(http.Request, ct);
+        if (request is null)
+        {
+            await invalid!.WriteAsync(http);
+            return;
+        }
+        if (catalog.Find(request.Model) is not { } model)
+        {
+            await OpenAiError.ModelNotFound(request.Model).WriteAsync(http);
+            return;
+        }
+
+        var caller = new ApiCaller(http.User.UserId(), keyId);
+        await using (var db = await dbs.CreateDbContextAsync(ct))
+        {
+            if (await limits.CheckQuotaAsync(db, caller.UserId, ct) is { } quota)
+            {
+                await OpenAiError.QuotaExceeded(quota.Detail, quota.RetryAfter).WriteAsync(http);
+                return;
+            }
+        }
+
+        var rewriter = new ChunkRewriter(Ids.New("chatcmpl"), request.Model);
+        if (model.Route is { } route)
+        {
+            if (request.Stream) await RelayStreamAsync(http, request, model.Id, route, rewriter, caller);
+            else await RelayCompletionAsync(http, request, model.Id, route, rewriter, caller);
+        }
+        else
+        {
+            await AnswerLocallyAsync(http, request, model, rewriter, caller);
+        }
+    }
+
+    private async Task RelayStreamAsync(HttpContext http, CompletionRequest request, string modelId, IReadOnlyList<RouteStep> route,
+        ChunkRewriter rewriter, ApiCaller caller)
+    {
+        var ct = http.RequestAborted;
+        Opened<UpstreamStream> opened;
+        try
+        {
+            opened = await providers.OpenAsync(modelId, route, (step, token) => UpstreamStream.OpenAsync(step, request, rewriter, token), ct);
+        }
+        catch (UpstreamFailure failure)
+        {
+            await OpenAiError.FromUpstream(failure).WriteAsync(http);
+            return;
+        }
+
+        await using var upstream = opened.Call;
+        try
+        {
+            StartEventStream(http);
+            if (await upstream.RelayAsync(http.Response.BodyWriter, ct) is { } failure) providers.Failed(modelId, opened.Step, failure);
+        }
+        finally
+        {
+            await usage.RecordAsync(caller, opened.Step.Model, upstream.Usage);
+        }
+    }
+
+    private async Task RelayCompletionAsync(HttpContext http, CompletionRequest request, string modelId, IReadOnlyList<RouteStep> route,
+        ChunkRewriter rewriter, ApiCaller caller)
+    {
+        var ct = http.RequestAborted;
+        Opened<UpstreamCompletion> opened;
+        try
+        {
+            opened = await providers.OpenAsync(modelId, route, (step, token) => UpstreamCompletion.CallAsync(step, request, rewriter, token), ct);
+        }
+        catch (UpstreamFailure failure)
+        {
+            await OpenAiError.FromUpstream(failure).WriteAsync(http);
+            return;
+        }
+
+        var (completion, step) = opened;
+        var facts = completion.Facts;
+        await usage.RecordAsync(caller, step.Model, (facts.PromptTokens ?? request.PromptEstimate, facts.CompletionTokens ?? rewriter.Text.Tokens));
+        http.Response.ContentType = "application/json";
+        rewriter.Write(completion.Json.Span, facts, http.Response.BodyWriter);
+        await http.Response.BodyWriter.FlushAsync(ct);
+    }
+
+    private async Task AnswerLocallyAsync(HttpContext http, CompletionRequest request, ModelEntry model, ChunkRewriter rewriter, ApiCaller caller)
+    {
+        var local = new LocalCompletion(rewriter.Id, request, model);
+        try
+        {
+            if (request.Stream)
+            {
+                StartEventStream(http);
+                await local.StreamAsync(http.Response, http.RequestAborted);
+            }
+            else if (await local.CompleteAsync(http.Response, http.RequestAborted) is { } error)
+            {
+                await error.WriteAsync(http);
+            }
+        }
+        finally
+        {
+            await usage.RecordAsync(caller, model.Id, local.Usage);
+        }
+    }
+
+    private static void StartEventStream(HttpContext http)
+    {
+        http.Response.StatusCode = StatusCodes.Status200OK;
+        http.Response.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache";
+        http.Response.Headers["X-Accel-Buffering"] = "no";
+        http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+    }
+}
