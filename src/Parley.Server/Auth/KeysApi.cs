@@ -43,7 +43,13 @@ internal static class KeysApi
     {
         var userId = http.User.UserId();
         var keys = await db.ApiKeys.AsNoTracking().Where(k => k.UserId == userId).OrderBy(k => k.CreatedAt).ToListAsync(ct);
-        return TypedResults.Ok(keys.Select(k => k.ToDto()).ToList());
+        var keyIds = keys.Select(k => (string?)k.Id).ToList();
+        var usage = await db.UsageRecords.AsNoTracking()
+            .Where(u => keyIds.Contains(u.ApiKeyId))
+            .GroupBy(u => u.ApiKeyId!)
+            .Select(g => new { KeyId = g.Key, Prompt = g.Sum(u => (long)u.PromptTokens), Completion = g.Sum(u => (long)u.CompletionTokens), Requests = g.Count() })
+            .ToDictionaryAsync(u => u.KeyId, u => new KeyUsageDto(u.Prompt, u.Completion, u.Prompt + u.Completion, u.Requests), ct);
+        return TypedResults.Ok(keys.Select(k => k.ToDto(usage.GetValueOrDefault(k.Id, KeyUsageDto.None))).ToList());
     }
 
     internal static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, HttpContext http, ParleyDb db, CancellationToken ct)
