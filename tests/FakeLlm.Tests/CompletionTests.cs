@@ -49,6 +49,22 @@ public sealed class CompletionTests : FakeLlmTestBase
     }
 
     [Fact]
+    public async Task Every_chunk_carries_a_fingerprint_and_its_send_time_on_the_monotonic_clock()
+    {
+        var before = (long)(Stopwatch.GetTimestamp() * (1_000_000_000.0 / Stopwatch.Frequency));
+        using var response = await PostChatAsync(Chat.Request("fake?tokens=5&tps=100", "stamp", stream: true));
+        var chunks = Sse.Chunks(await Sse.ReadEventsAsync(response));
+        var after = (long)(Stopwatch.GetTimestamp() * (1_000_000_000.0 / Stopwatch.Frequency));
+
+        Assert.All(chunks, c => Assert.Equal("fp_fakellm", (string?)c["system_fingerprint"]));
+        var stamps = chunks.Select(c => (long)c["x_sent_ns"]!).ToList();
+        Assert.All(stamps, s => Assert.InRange(s, before, after));
+        Assert.Equal(stamps.Order(), stamps);
+        // Content chunks at 100 tokens/s are about 10 ms apart.
+        Assert.True(stamps[^1] - stamps[1] >= 3 * 9_000_000, "the stamps should follow the pacing");
+    }
+
+    [Fact]
     public async Task Streaming_sends_role_chunk_content_usage_chunk_and_done()
     {
         using var response = await PostChatAsync(Chat.Request("fake?tokens=5", "hello", stream: true, includeUsage: true));
