@@ -1,158 +1,167 @@
 using System.Diagnostics;
-using System.Net.Http.Json;
+using System.Text.Json;
 using FakeLlm;
 using Parley.Bench;
+using Parley.Bench.Load;
+using Parley.Bench.Report;
+using Parley.Bench.Scenarios;
 
-// Load generator for Parley. It starts FakeLlm in this process and the Parley server as a child process
-// (so the server's memory is measured on its own), runs the scenarios and prints Markdown rows for
-// docs/BENCHMARKS.md. Usage: dotnet run -c Release --project bench/Parley.Bench -- [stream|slow-readers|context|all]
-var scenario = args.FirstOrDefault() ?? "all";
-var users = IntArg("--users", 20);
-var repliesPerUser = IntArg("--replies", 5);
+// Parley.Bench measures Parley against the direct path to the upstream (docs/BENCHMARKS.md). It starts FakeLlm
+// in this process and Parley as a child process (so that the server's CPU and memory are read on their own
+// from /proc), runs each scenario at each concurrency step, and writes results.json and chart.svg.
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 2;
+}
+
+var started = DateTime.UtcNow;
+var machine = $"{Environment.ProcessorCount} cores, {MemoryGiB():0} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}";
+var conditions = $"{options.Duration.TotalSeconds:0.#} s per step; FakeLlm: {options.Tokens} tokens at {options.TokensPerSecond} tokens/s, first token after {options.TtftMs} ms";
+Console.WriteLine($"Parley.Bench {started:yyyy-MM-dd HH:mm} UTC — {machine}\n{conditions}\n");
+var results = new BenchResults(started, machine, conditions, [], null, null);
+var stallGap = options.TokenInterval * 3;
 
 await using var fake = await FakeLlmHost.StartAsync();
-var settings = new Dictionary<string, string>
-{
-    ["Parley:Auth:PasswordIterations"] = "10000",
-    ["Parley:Providers:fake:BaseUrl"] = fake.BaseUrl.ToString(),
-    ["Parley:Providers:fake:Models:0"] = "fake?tokens=200&tps=200",
-    ["Parley:Providers:fake:Models:1"] = "fake?tokens=30000",
-    ["Parley:Providers:fake:Models:2"] = "fake?tokens=5",
-    ["Parley:Providers:fake:ContextWindow"] = "1000000",
-    ["Parley:Generation:MaxConcurrentReplies"] = "256",
-    ["Parley:Limits:SendsPerMinute"] = "100000",
-};
-Console.WriteLine($"# Parley bench, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+using var load = LoadClient();
 
-if (scenario is "stream" or "all") await StreamScenario();
-if (scenario is "slow-readers" or "all") await SlowReaderScenario(0);
-if (scenario is "slow-readers" or "all") await SlowReaderScenario(50);
-if (scenario is "context" or "all") await ContextScenario();
-return;
-
-// Many users chatting at once: each sends, streams the reply to its end, and sends again.
-async Task StreamScenario()
+if (options.Scenarios.Contains("direct"))
 {
-    await using var server = await ServerProcess.StartAsync(settings);
-    var clients = await Task.WhenAll(Enumerable.Range(0, users).Select(i => BenchClient.SignUpAsync(server.BaseUrl, $"bench{i}")));
-    // One unmeasured round first, so that start-up costs (JIT, connection pools, query compilation) are not
-    // counted as latency.
-    await Task.WhenAll(clients.Select(async client =>
-    {
-        var id = await client.SendAsync(await client.CreateSessionAsync("fake?tokens=200&tps=200"), "warm up");
-        await client.StreamAsync(id, Stopwatch.StartNew());
-    }));
-    var accepted = new List<double>();
-    var firstDelta = new List<double>();
-    var total = Stopwatch.StartNew();
-    var deltas = 0;
-    var peakRss = 0L;
-    using var sampler = new Timer(_ => peakRss = Math.Max(peakRss, server.ResidentBytes()), null, 0, 100);
-    await Task.WhenAll(clients.Select(async client =>
-    {
-        var session = await client.CreateSessionAsync("fake?tokens=200&tps=200");
-        for (var r = 0; r < repliesPerUser; r++)
-        {
-            var clock = Stopwatch.StartNew();
-            var id = await client.SendAsync(session, $"question {r}");
-            var sent = clock.Elapsed;
-            var (first, count) = await client.StreamAsync(id, clock);
-            lock (accepted)
-            {
-                accepted.Add(sent.TotalMilliseconds);
-                firstDelta.Add((first - sent).TotalMilliseconds);
-                deltas += count;
-            }
-        }
-    }));
-    var seconds = total.Elapsed.TotalSeconds;
-    Console.WriteLine($"| stream | {users} users x {repliesPerUser} replies of 200 tokens at 200 tok/s | send→202 p50 {P(accepted, 50):0.0} ms, p95 {P(accepted, 95):0.0} ms | 202→first token p50 {P(firstDelta, 50):0.0} ms, p95 {P(firstDelta, 95):0.0} ms | {deltas / seconds:0} tokens/s delivered | peak RSS {peakRss / 1048576} MiB |");
+    var direct = new OpenAiStreamer(load, new Uri(fake.BaseUrl, "chat/completions"), options.FakeModel, [], stallGap);
+    await RunStepsAsync("direct", direct.RunAsync, monitor: null);
 }
 
-// One long reply (30,000 tokens from the in-process demo model, as fast as Parley can store them) with N
-// readers that read nothing until 10 s after the send, while one normal reader follows the reply.
-async Task SlowReaderScenario(int stalledReaders)
+if (options.Scenarios.Contains("relay"))
 {
-    var demo = new Dictionary<string, string>(settings)
+    await using var server = options.Parley is null ? await StartParleyAsync(null) : null;
+    var (baseUrl, key) = server is null ? (options.Parley!, options.ParleyKey!) : (server.BaseUrl, await NewKeyAsync(server.BaseUrl));
+    var relay = new OpenAiStreamer(load, new Uri(baseUrl, "/v1/chat/completions"), options.FakeModel, [("Authorization", "Bearer " + key)], stallGap);
+    await RunStepsAsync("relay", relay.RunAsync, server);
+}
+
+if (options.Scenarios.Contains("chat"))
+{
+    foreach (var database in options.Databases)
     {
-        ["Parley:Demo:ReplyTokens"] = "30000",
-        ["Parley:Demo:TokensPerSecond"] = "100000",
-        ["Parley:Demo:FirstTokenDelayMs"] = "0",
-        ["Parley:Streaming:WriteTimeoutSeconds"] = "120",
+        await using var server = await StartParleyAsync(database == "postgres" ? PostgresForBench.CreateDatabase() : null);
+        using var chatHttp = LoadClient(server.BaseUrl);
+        chatHttp.DefaultRequestHeaders.Authorization = new("Bearer", await NewKeyAsync(server.BaseUrl));
+        var chat = new ChatStreamer(chatHttp, options.FakeModel, stallGap);
+        await RunStepsAsync($"chat-{database}", chat.RunAsync, server);
+    }
+}
+
+if (options.Scenarios.Contains("target"))
+{
+    var target = new OpenAiStreamer(load, new Uri(options.Target!.ToString().TrimEnd('/') + "/chat/completions"), options.TargetModel, options.Headers, stallGap);
+    await RunStepsAsync("target", target.RunAsync, monitor: null);
+}
+
+if (options.Scenarios.Contains("history") || options.Scenarios.Contains("sessions"))
+{
+    await using var server = await StartParleyAsync(null);
+    var client = await BenchClient.SignUpAsync(server.BaseUrl, "single");
+    if (options.Scenarios.Contains("history"))
+    {
+        Console.WriteLine($"history: {options.HistoryMessages} messages against 10, {options.Samples} samples each");
+        results = results with { History = await SingleUserBenchmarks.LongHistoryAsync(server, client, ShortReplyModel, options) };
+    }
+    if (options.Scenarios.Contains("sessions"))
+    {
+        Console.WriteLine($"sessions: listing with {options.ListSessions} sessions");
+        results = results with { SessionList = await SingleUserBenchmarks.SessionListAsync(server, client, ShortReplyModel, options) };
+    }
+}
+
+Directory.CreateDirectory(options.OutputFolder);
+var json = Path.Combine(options.OutputFolder, "results.json");
+var chart = Path.Combine(options.OutputFolder, "chart.svg");
+await File.WriteAllTextAsync(json, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
+await File.WriteAllTextAsync(chart, SvgChart.Render(results));
+Console.WriteLine();
+Console.WriteLine(SummaryTable.Render(results));
+Console.WriteLine($"Wrote {Path.GetFullPath(json)} and {Path.GetFullPath(chart)} in {(DateTime.UtcNow - started).TotalMinutes:0.0} min.");
+return results.Steps.Count > 0 && results.Steps.All(s => s.Streams > 0) ? 0 : 1;
+
+async Task RunStepsAsync(string scenario, Func<StreamStats, CancellationToken, Task> oneStream, ServerProcess? monitor)
+{
+    // One short unmeasured round, so that start-up costs (JIT, pools, query compilation) are not counted.
+    await LoadStep.RunAsync(Math.Min(10, options.Steps.Max()), TimeSpan.FromSeconds(1), oneStream);
+    foreach (var users in options.Steps)
+    {
+        using var watch = monitor is null ? null : new ServerMonitor(monitor);
+        if (watch is not null) await watch.BeginAsync();
+        var clock = Stopwatch.StartNew();
+        // A live line on a terminal; a log (CI) gets only the line per step.
+        var stats = await LoadStep.RunAsync(users, options.Duration, oneStream, Console.IsOutputRedirected ? null : perUser =>
+            Console.Write($"\r  {scenario,-14} {users,5} streams  {clock.Elapsed.TotalSeconds,5:0.0} s  " +
+                $"{perUser.Sum(s => s.Streams),7} done  {perUser.Sum(s => s.Tokens),9} tokens  {perUser.Sum(s => s.Stalls),5} stalls  {perUser.Sum(s => s.Errors),4} errors "));
+        var seconds = clock.Elapsed.TotalSeconds;
+        var server = watch?.End();
+
+        var ttft = Percentiles.Of(stats.TimeToFirstTokenMs);
+        var token = Percentiles.Of(stats.TokenLatencyUs);
+        var floor = results.Steps.FirstOrDefault(s => s.Scenario == "direct" && s.Concurrency == users);
+        var step = new StepResult(scenario, users, seconds, stats.Streams, stats.Tokens, stats.Errors, stats.FirstError,
+            ttft, scenario == "direct" || floor is null ? null : ttft.Minus(floor.TimeToFirstTokenMs),
+            token, scenario == "direct" || floor is null || token.Count == 0 ? null : token.Minus(floor.TokenLatencyUs),
+            Percentiles.Of(stats.GapMs), stats.Stalls,
+            server is { } s1 && stats.Tokens > 0 ? s1.CpuSeconds / stats.Tokens * 1000 : null,
+            watch?.IdleRssMiB, server?.PeakRssMiB,
+            server is { } s2 ? Math.Max(0, s2.PeakRssMiB - watch!.IdleRssMiB) * 1024 / users : null);
+        results.Steps.Add(step);
+        Console.WriteLine($"\r  {scenario,-14} {users,5} streams  ttft p50/p99 {ttft.P50,7:0.0}/{ttft.P99,7:0.0} ms  token p99 {token.P99,8:0} µs  " +
+            $"gap p99 {step.GapMs.P99,6:0.0} ms  stalls {stats.Stalls,5}  errors {stats.Errors,4}{(stats.FirstError is null ? "" : "  first: " + stats.FirstError)}");
+    }
+}
+
+async Task<ServerProcess> StartParleyAsync(string? connectionString)
+{
+    var settings = new Dictionary<string, string>
+    {
+        ["Parley:Auth:PasswordIterations"] = "10000",
+        ["Parley:Providers:fake:BaseUrl"] = fake.BaseUrl.ToString(),
+        ["Parley:Providers:fake:Models:0"] = options.FakeModel,
+        ["Parley:Providers:fake:Models:1"] = ShortReplyModel,
+        ["Parley:Providers:fake:ContextWindow"] = "1000000",
+        ["Parley:Providers:fake:BreakerFailureThreshold"] = "1000",
+        ["Parley:Generation:MaxConcurrentReplies"] = "4096",
+        ["Parley:Limits:SendsPerMinute"] = "1000000",
+        ["Parley:Limits:KeyRequestsPerMinute"] = "1000000",
+        ["Parley:Limits:MaxConcurrentReplies"] = "10000",
     };
-    await using var server = await ServerProcess.StartAsync(demo);
-    var client = await BenchClient.SignUpAsync(server.BaseUrl, "slow");
-    var session = await client.CreateSessionAsync("demo");
-    await Task.Delay(1000);
-    var before = server.ResidentBytes();
-    var peak = before;
-    using var sampler = new Timer(_ => peak = Math.Max(peak, server.ResidentBytes()), null, 0, 50);
-    var clock = Stopwatch.StartNew();
-    var id = await client.SendAsync(session, "a long answer");
-    var stalled = new List<HttpResponseMessage>();
-    for (var i = 0; i < stalledReaders; i++)
-    {
-        stalled.Add(await client.Http.GetAsync($"/api/messages/{id}/stream", HttpCompletionOption.ResponseHeadersRead));
-    }
-    var (_, deltas) = await client.StreamAsync(id, clock);
-    var normalReader = clock.Elapsed;
-    var reply = await client.Http.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/messages/{id}");
-    var generation = reply.GetProperty("completedAt").GetDateTime() - reply.GetProperty("createdAt").GetDateTime();
-    if (clock.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(TimeSpan.FromSeconds(10) - clock.Elapsed);
-    var resumeClock = Stopwatch.StartNew();
-    var resumed = 0;
-    foreach (var response in stalled)
-    {
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-        while (await reader.ReadLineAsync() is { } line)
-        {
-            if (line == "event: delta") resumed++;
-            if (line == "event: done") break;
-        }
-        response.Dispose();
-    }
-    Console.WriteLine($"| slow readers | {stalledReaders} readers stalled 10 s on a 30,000-token reply | reply generated in {generation.TotalMilliseconds:0} ms; normal reader done in {normalReader.TotalMilliseconds:0} ms | server RSS before {before / 1048576} MiB, peak {peak / 1048576} MiB | stalled readers then read {(stalledReaders == 0 ? 0 : resumed / stalledReaders)} tokens each in {resumeClock.Elapsed.TotalMilliseconds:0} ms in all |");
+    return await ServerProcess.StartAsync(settings, connectionString);
 }
 
-// Time to first token in a fresh session and in one with 400 earlier turns: the prompt is built from the
-// newest turns only, so the long session should not be slower.
-async Task ContextScenario()
+async Task<string> NewKeyAsync(Uri baseUrl)
 {
-    await using var server = await ServerProcess.StartAsync(settings);
-    var client = await BenchClient.SignUpAsync(server.BaseUrl, "context");
-    var longSession = await client.CreateSessionAsync("fake?tokens=5");
-    // The filling turns below also warm the server up before anything is measured.
-    for (var i = 0; i < 400; i++)
-    {
-        var id = await client.SendAsync(longSession, $"turn {i}");
-        await client.StreamAsync(id, Stopwatch.StartNew());
-    }
-    async Task<List<double>> Measure(bool fresh)
-    {
-        var samples = new List<double>();
-        for (var i = 0; i < 30; i++)
-        {
-            var session = fresh ? await client.CreateSessionAsync("fake?tokens=5") : longSession;
-            var clock = Stopwatch.StartNew();
-            var id = await client.SendAsync(session, "how long?");
-            var (first, _) = await client.StreamAsync(id, clock);
-            samples.Add(first.TotalMilliseconds);
-        }
-        return samples;
-    }
-    var freshSamples = await Measure(fresh: true);
-    var longSamples = await Measure(fresh: false);
-    Console.WriteLine($"| context | send→first token, 30 samples each | fresh session p50 {P(freshSamples, 50):0.0} ms, p95 {P(freshSamples, 95):0.0} ms | 400-turn session p50 {P(longSamples, 50):0.0} ms, p95 {P(longSamples, 95):0.0} ms |");
+    var client = await BenchClient.SignUpAsync(baseUrl, "bench" + Guid.NewGuid().ToString("N")[..8]);
+    return client.Http.DefaultRequestHeaders.Authorization!.Parameter!;
 }
 
-static double P(List<double> values, int percentile)
+HttpClient LoadClient(Uri? baseAddress = null) => new(new SocketsHttpHandler
 {
-    var sorted = values.Order().ToList();
-    return sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(percentile / 100.0 * sorted.Count) - 1)];
+    MaxConnectionsPerServer = int.MaxValue,
+    ConnectTimeout = TimeSpan.FromSeconds(30),
+    PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+})
+{
+    BaseAddress = baseAddress,
+    Timeout = Timeout.InfiniteTimeSpan,
+};
+
+static double MemoryGiB()
+{
+    var line = File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal:", StringComparison.Ordinal));
+    return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1048576.0;
 }
 
-int IntArg(string name, int fallback)
+internal static partial class Program
 {
-    var i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var value) ? value : fallback;
+    private const string ShortReplyModel = "fake?tokens=5";
 }

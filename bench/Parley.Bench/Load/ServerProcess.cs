@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Parley.Bench;
+namespace Parley.Bench.Load;
 
 // The Parley server as a child process, so that its memory is measured apart from the load generator's.
 internal sealed class ServerProcess : IAsyncDisposable
@@ -19,7 +19,11 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public Uri BaseUrl { get; }
 
-    public static async Task<ServerProcess> StartAsync(IDictionary<string, string> settings)
+    // The SQLite database file, when the server runs on SQLite.
+    public string? SqlitePath { get; private init; }
+
+    // connectionString null means a SQLite file in a temporary folder.
+    public static async Task<ServerProcess> StartAsync(IDictionary<string, string> settings, string? connectionString = null)
     {
         var folder = Path.Combine(Path.GetTempPath(), "parley-bench", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
@@ -30,7 +34,8 @@ internal sealed class ServerProcess : IAsyncDisposable
             RedirectStandardError = true,
             WorkingDirectory = folder,
         };
-        info.Environment["ConnectionStrings__Parley"] = $"Data Source={Path.Combine(folder, "parley.db")}";
+        var sqlite = Path.Combine(folder, "parley.db");
+        info.Environment["ConnectionStrings__Parley"] = connectionString ?? $"Data Source={sqlite}";
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (key, value) in settings) info.Environment[key.Replace(":", "__")] = value;
         var process = Process.Start(info)!;
@@ -39,7 +44,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var server = new ServerProcess(process, folder, new Uri($"http://127.0.0.1:{port}"));
+        var server = new ServerProcess(process, folder, new Uri($"http://127.0.0.1:{port}")) { SqlitePath = connectionString is null ? sqlite : null };
         using var http = new HttpClient { BaseAddress = server.BaseUrl };
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
@@ -69,7 +74,17 @@ internal sealed class ServerProcess : IAsyncDisposable
         return 0;
     }
 
-    private static int FreePort()
+    // CPU time the server has used, user and system, from /proc/<pid>/stat (in clock ticks of 1/100 s).
+    public TimeSpan CpuTime()
+    {
+        var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+        // Fields after the command name, which is in parentheses and may contain spaces.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11]) + long.Parse(fields[12]);
+        return TimeSpan.FromSeconds(ticks / 100.0);
+    }
+
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

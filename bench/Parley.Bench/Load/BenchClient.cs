@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 
-namespace Parley.Bench;
+namespace Parley.Bench.Load;
 
 // A signed-in API client with the few calls the scenarios need.
 internal sealed class BenchClient(HttpClient http)

@@ -1,0 +1,95 @@
+using System.Globalization;
+
+namespace Parley.Bench;
+
+// Command-line options. Every loop the bench runs is bounded by these: a duration per step, a fixed list of
+// concurrency steps, and fixed sample counts for the two single-user benchmarks.
+internal sealed record BenchOptions
+{
+    public IReadOnlyList<string> Scenarios { get; init; } = ["direct", "relay", "chat", "history", "sessions"];
+    public IReadOnlyList<int> Steps { get; init; } = [1, 10, 100, 250, 500, 1000, 2000];
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(8);
+    public int TtftMs { get; init; }
+    public int TokensPerSecond { get; init; } = 50;
+    public int Tokens { get; init; } = 100;
+    public IReadOnlyList<string> Databases { get; init; } = ["sqlite", "postgres"];
+    public string OutputFolder { get; init; } = "bench-results";
+    public Uri? Target { get; init; }
+    public string TargetModel { get; init; } = "fake";
+    public IReadOnlyList<(string Name, string Value)> Headers { get; init; } = [];
+    public Uri? Parley { get; init; }
+    public string? ParleyKey { get; init; }
+    public int HistoryMessages { get; init; } = 10_000;
+    public int ListSessions { get; init; } = 10_000;
+    public int Samples { get; init; } = 40;
+    public bool Smoke { get; init; }
+
+    // Nominal gap between tokens; a gap over three times this is a stall.
+    public TimeSpan TokenInterval => TimeSpan.FromSeconds(1.0 / TokensPerSecond);
+
+    public string FakeModel => $"fake?tokens={Tokens}&tps={TokensPerSecond}&ttft_ms={TtftMs}";
+
+    public const string Usage = """
+        Parley.Bench: measures Parley against the direct path to the upstream.
+
+          --scenarios direct,relay,chat,history,sessions,target   which to run (default: all but target)
+          --steps 1,10,100,250,500,1000,2000    concurrent streams per step
+          --duration 8                          seconds per step
+          --ttft-ms 0 --tps 50 --tokens 100     FakeLlm's pacing and reply length
+          --db sqlite,postgres                  databases for the chat scenario (postgres needs initdb/pg_ctl)
+          --out bench-results                   folder for results.json and chart.svg
+          --target URL [--model M] [--header 'Name: value']...   any OpenAI-compatible endpoint (scenario 'target')
+          --parley URL --key pk_...             a running Parley instead of one started here (relay and chat)
+          --history 10000 --sessions 10000 --samples 40   sizes of the two single-user benchmarks
+          --smoke                               a few seconds of everything, to check the bench still works
+        """;
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var options = new BenchOptions();
+        var headers = new List<(string, string)>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            static List<string> List(string value) => value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+            static int Int(string value) => int.Parse(value, CultureInfo.InvariantCulture);
+            options = args[i] switch
+            {
+                "--scenarios" => options with { Scenarios = List(Next()) },
+                "--steps" => options with { Steps = List(Next()).Select(Int).ToList() },
+                "--duration" => options with { Duration = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
+                "--ttft-ms" => options with { TtftMs = Int(Next()) },
+                "--tps" => options with { TokensPerSecond = Int(Next()) },
+                "--tokens" => options with { Tokens = Int(Next()) },
+                "--db" => options with { Databases = List(Next()) },
+                "--out" => options with { OutputFolder = Next() },
+                "--target" => options with { Target = new Uri(Next()) },
+                "--model" => options with { TargetModel = Next() },
+                "--parley" => options with { Parley = new Uri(Next()) },
+                "--key" => options with { ParleyKey = Next() },
+                "--history" => options with { HistoryMessages = Int(Next()) },
+                "--sessions" => options with { ListSessions = Int(Next()) },
+                "--samples" => options with { Samples = Int(Next()) },
+                "--smoke" => options with
+                {
+                    Smoke = true, Steps = [1, 4], Duration = TimeSpan.FromSeconds(1.5), Tokens = 10, TokensPerSecond = 100,
+                    HistoryMessages = 200, ListSessions = 200, Samples = 5,
+                },
+                "--header" => AddHeader(options, Next(), headers),
+                "-h" or "--help" => throw new ArgumentException(Usage),
+                _ => throw new ArgumentException($"Unknown option {args[i]}.\n\n{Usage}"),
+            };
+        }
+        if (options.Scenarios.Contains("target") && options.Target is null) throw new ArgumentException("Scenario 'target' needs --target URL.");
+        if (options.Target is not null && !options.Scenarios.Contains("target")) options = options with { Scenarios = [.. options.Scenarios, "target"] };
+        return options with { Headers = headers };
+    }
+
+    private static BenchOptions AddHeader(BenchOptions options, string header, List<(string, string)> headers)
+    {
+        var colon = header.IndexOf(':');
+        if (colon <= 0) throw new ArgumentException($"--header '{header}' must look like 'Name: value'.");
+        headers.Add((header[..colon].Trim(), header[(colon + 1)..].Trim()));
+        return options;
+    }
+}

@@ -1,0 +1,30 @@
+namespace Parley.Bench.Load;
+
+// Reads the server process's CPU time and resident memory around and during a step, from /proc.
+internal sealed class ServerMonitor(ServerProcess server) : IDisposable
+{
+    private TimeSpan _cpuAtStart;
+    private long _peak;
+    private Timer? _sampler;
+
+    public double IdleRssMiB { get; private set; }
+
+    public async Task BeginAsync()
+    {
+        // A moment of quiet after the previous step, so the idle figure is not the tail of its load.
+        await Task.Delay(1000);
+        IdleRssMiB = server.ResidentBytes() / 1048576.0;
+        _peak = 0;
+        _cpuAtStart = server.CpuTime();
+        _sampler = new Timer(_ => _peak = Math.Max(_peak, server.ResidentBytes()), null, 0, 100);
+    }
+
+    public (double CpuSeconds, double PeakRssMiB) End()
+    {
+        _sampler?.Dispose();
+        _sampler = null;
+        return ((server.CpuTime() - _cpuAtStart).TotalSeconds, Math.Max(_peak, server.ResidentBytes()) / 1048576.0);
+    }
+
+    public void Dispose() => _sampler?.Dispose();
+}

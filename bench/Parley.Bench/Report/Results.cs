@@ -1,0 +1,55 @@
+namespace Parley.Bench.Report;
+
+internal sealed record Percentiles(double P50, double P95, double P99, double Max, int Count)
+{
+    public static Percentiles Of(IReadOnlyCollection<double> values)
+    {
+        if (values.Count == 0) return new Percentiles(double.NaN, double.NaN, double.NaN, double.NaN, 0);
+        var sorted = values.Order().ToArray();
+        double At(double p) => sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
+        return new Percentiles(At(50), At(95), At(99), sorted[^1], sorted.Length);
+    }
+
+    public Percentiles Minus(Percentiles floor) => new(P50 - floor.P50, P95 - floor.P95, P99 - floor.P99, Max - floor.Max, Count);
+}
+
+// One scenario at one concurrency step.
+internal sealed record StepResult(
+    string Scenario,
+    int Concurrency,
+    double Seconds,
+    int Streams,
+    long Tokens,
+    int Errors,
+    string? FirstError,
+    Percentiles TimeToFirstTokenMs,
+    Percentiles? AddedTimeToFirstTokenMs,
+    Percentiles TokenLatencyUs,
+    Percentiles? AddedTokenLatencyUs,
+    Percentiles GapMs,
+    int Stalls,
+    double? ServerCpuSecondsPer1000Tokens,
+    double? ServerIdleRssMiB,
+    double? ServerPeakRssMiB,
+    double? ServerKiBPerStream);
+
+internal sealed record HistoryResult(int ShortMessages, int LongMessages, Percentiles ShortMs, Percentiles LongMs)
+{
+    public double RatioP50 => LongMs.P50 / ShortMs.P50;
+}
+
+internal sealed record SessionListResult(int Sessions, Percentiles FirstPageMs, Percentiles DeepPageMs);
+
+internal sealed record BenchResults(
+    DateTime StartedAt,
+    string Machine,
+    string Conditions,
+    List<StepResult> Steps,
+    HistoryResult? History,
+    SessionListResult? SessionList)
+{
+    // The highest step of a scenario with no stall and no error.
+    public int? MostStreamsWithoutStall(string scenario) =>
+        Steps.Where(s => s.Scenario == scenario && s.Stalls == 0 && s.Errors == 0 && s.Streams > 0)
+            .Select(s => (int?)s.Concurrency).Max();
+}

@@ -1,0 +1,50 @@
+using System.Globalization;
+using System.Text;
+
+namespace Parley.Bench.Report;
+
+// The summary printed at the end, as a Markdown table that can be pasted into docs/BENCHMARKS.md.
+internal static class SummaryTable
+{
+    public static string Render(BenchResults results)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("| scenario | streams | ttft p50 / p95 / p99 ms | added ttft p50 / p99 ms | token latency p99 µs | added p99 µs | gap p99 ms | stalls | errors | CPU s / 1k tokens | RSS idle → peak MiB | KiB / stream |");
+        text.AppendLine("| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
+        foreach (var s in results.Steps)
+        {
+            text.AppendLine(string.Join(" | ",
+                "| " + s.Scenario,
+                s.Concurrency,
+                $"{F(s.TimeToFirstTokenMs.P50)} / {F(s.TimeToFirstTokenMs.P95)} / {F(s.TimeToFirstTokenMs.P99)}",
+                s.AddedTimeToFirstTokenMs is { } added ? $"{F(added.P50)} / {F(added.P99)}" : "–",
+                F(s.TokenLatencyUs.P99, "0"),
+                s.AddedTokenLatencyUs is { } addedToken ? F(addedToken.P99, "0") : "–",
+                F(s.GapMs.P99),
+                s.Stalls,
+                s.Errors,
+                s.ServerCpuSecondsPer1000Tokens is { } cpu ? F(cpu, "0.000") : "–",
+                s.ServerIdleRssMiB is { } idle ? $"{F(idle, "0")} → {F(s.ServerPeakRssMiB!.Value, "0")}" : "–",
+                (s.ServerKiBPerStream is { } perStream ? F(perStream, "0") : "–") + " |"));
+        }
+        text.AppendLine();
+        foreach (var scenario in results.Steps.Select(s => s.Scenario).Distinct())
+        {
+            text.AppendLine($"Most concurrent streams with no stall, {scenario}: {results.MostStreamsWithoutStall(scenario)?.ToString(CultureInfo.InvariantCulture) ?? "none"}");
+        }
+        if (results.History is { } h)
+        {
+            text.AppendLine($"\nLong history: send→first token p50 / p95 {F(h.ShortMs.P50)} / {F(h.ShortMs.P95)} ms with {h.ShortMessages} messages, " +
+                $"{F(h.LongMs.P50)} / {F(h.LongMs.P95)} ms with {h.LongMessages} messages: {F(h.RatioP50, "0.00")}×.");
+        }
+        if (results.SessionList is { } l)
+        {
+            text.AppendLine($"\nSession list, {l.Sessions} sessions: first page p50 / p99 {F(l.FirstPageMs.P50)} / {F(l.FirstPageMs.P99)} ms; " +
+                $"deeper pages p50 / p99 {F(l.DeepPageMs.P50)} / {F(l.DeepPageMs.P99)} ms.");
+        }
+        return text.ToString();
+    }
+
+    private static string F(double value, string format = "0.0") =>
+        double.IsNaN(value) ? "–" : value.ToString(format, CultureInfo.InvariantCulture);
+}

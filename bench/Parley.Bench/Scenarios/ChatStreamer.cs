@@ -1,0 +1,50 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Parley.Bench.Load;
+
+namespace Parley.Bench.Scenarios;
+
+// One chat turn the way the web UI does it, with everything persisted: create a session, send a message, and
+// read the reply's SSE stream to its done event. Time to first token counts from the start of the send.
+internal sealed class ChatStreamer(HttpClient http, string model, TimeSpan stallGap)
+{
+    private static ReadOnlySpan<byte> DeltaEvent => "event: delta"u8;
+    private static ReadOnlySpan<byte> DoneEvent => "event: done"u8;
+    private static ReadOnlySpan<byte> Complete => "\"status\":\"complete\""u8;
+
+    public async Task RunAsync(StreamStats stats, CancellationToken ct)
+    {
+        using var created = await http.PostAsJsonAsync("/api/sessions", new { model }, ct);
+        var session = await ReadIdAsync(created, ct);
+
+        var started = Monotonic.Now;
+        using var sent = await http.PostAsJsonAsync($"/api/sessions/{session.GetProperty("id").GetString()}/messages",
+            new { content = "Tell me a long story about a lighthouse." }, ct);
+        var reply = (await ReadIdAsync(sent, ct)).GetProperty("assistantMessage").GetProperty("id").GetString();
+
+        using var stream = await http.GetAsync($"/api/messages/{reply}/stream", HttpCompletionOption.ResponseHeadersRead, ct);
+        if (!stream.IsSuccessStatusCode) throw new HttpRequestException($"HTTP {(int)stream.StatusCode} on the stream");
+        var tokens = new TokenClock(stats, started, stallGap);
+        var sawDone = false;
+        var complete = false;
+        await SseReader.ReadLinesAsync(await stream.Content.ReadAsStreamAsync(ct), (line, now) =>
+        {
+            if (sawDone)
+            {
+                if (line.Length == 0) return false;
+                complete |= line.IndexOf(Complete) >= 0;
+                return true;
+            }
+            if (line.SequenceEqual(DeltaEvent)) tokens.Token(now);
+            else if (line.SequenceEqual(DoneEvent)) sawDone = true;
+            return true;
+        }, ct);
+        if (!complete) throw new InvalidOperationException(sawDone ? "The reply did not complete." : "The stream ended before its done event.");
+    }
+
+    private static async Task<JsonElement> ReadIdAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        if (!response.IsSuccessStatusCode) throw new HttpRequestException($"HTTP {(int)response.StatusCode} on {response.RequestMessage?.RequestUri?.AbsolutePath}");
+        return await response.Content.ReadFromJsonAsync<JsonElement>(ct);
+    }
+}
