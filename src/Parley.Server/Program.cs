@@ -11,6 +11,7 @@ using Parley.Server.Storage;
 using Parley.Server.Streaming;
 using Parley.Server.Tools;
 using Parley.Server.Usage;
+using Parley.Server.Web;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.UseParleyHosting();
@@ -24,7 +25,8 @@ builder.Services
     .AddParleyConversations()
     .AddParleyStreaming()
     .AddParleyRealtime()
-    .AddParleyGeneration();
+    .AddParleyGeneration()
+    .AddParleyWeb();
 
 var app = builder.Build();
 
@@ -33,6 +35,8 @@ await app.MigrateDatabaseAsync();
 app.Services.GetRequiredService<ModelCatalog>();
 
 app.UseParleyErrors();
+// Security headers on every response, then the UI's static files, which need no sign-in.
+app.UseParleyWeb();
 // WebSocket upgrades for /ws, with protocol-level pings configured by AddParleyRealtime.
 app.UseWebSockets();
 app.UseParleyAuth();
@@ -47,6 +51,8 @@ app.MapMessages();
 app.MapStreaming();
 app.MapRealtime();
 app.MapUsage();
+// Last: every other page path loads the UI.
+app.MapParleyWeb();
 
 app.Run();
 
