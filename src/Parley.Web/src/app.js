@@ -25,6 +25,7 @@ export async function showApp(root, { user, markdown, onSignOut }) {
       sidebar.upsert(session, { toTop: true });
       sidebar.select(session.id);
       chat.sessionId = session.id;
+      history.replaceState(null, '', `/?chat=${encodeURIComponent(session.id)}`);
       showSessionHeader();
       return session.id;
     },

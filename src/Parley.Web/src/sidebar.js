@@ -77,7 +77,7 @@ export class Sidebar {
           on: { click: () => this.handlers.onSelect(session.id) } }),
         h('button', { type: 'button', class: 'icon-button session-rename', 'aria-label': `${t('renameChat')}: ${session.title}`, title: t('rename'), text: '✎',
           on: { click: () => this.handlers.onRename(session) } }),
-        h('button', { type: 'button', class: 'icon-button session-delete', 'aria-label': `${t('deleteChat')}: ${session.title}`, title: t('deleteChat'), text: '🗑',
+        h('button', { type: 'button', class: 'icon-button session-delete', 'aria-label': `${t('deleteChat')}: ${session.title}`, title: t('deleteChat'), text: '×',
           on: { click: () => this.handlers.onDelete(session) } }));
     }));
   }
