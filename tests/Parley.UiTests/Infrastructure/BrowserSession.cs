@@ -21,8 +21,13 @@ public sealed class BrowserSession : IAsyncDisposable
         {
             ExecutablePath = Chromium.ExecutablePath,
             Headless = true,
-            // Containers often run as root without a user namespace sandbox.
-            Args = ["--no-sandbox", "--disable-dev-shm-usage"],
+            // Containers often run as root without a user namespace sandbox. The machine may be offline, so
+            // Chromium's own background traffic (updates, sync, QUIC probes) is switched off.
+            Args =
+            [
+                "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            ],
         });
         return new BrowserSession(playwright, browser);
     }
