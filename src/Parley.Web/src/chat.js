@@ -21,7 +21,8 @@ export class ChatView {
 
     this.list = h('div', { class: 'messages' });
     this.emptyState = h('div', { class: 'empty-state' }, h('h2', { i18n: 'emptyTitle' }), h('p', { class: 'hint', i18n: 'emptyHint' }));
-    this.conversation = h('div', { class: 'conversation', role: 'log', i18nAria: 'chats', tabIndex: 0 }, this.emptyState, this.list);
+    this.earlier = h('button', { type: 'button', class: 'secondary small load-earlier', i18n: 'loadEarlier', hidden: true, on: { click: () => this.loadEarlier() } });
+    this.conversation = h('div', { class: 'conversation', role: 'log', i18nAria: 'conversation', tabIndex: 0 }, this.emptyState, this.earlier, this.list);
     this.conversation.addEventListener('scroll', () => this.onScroll());
     this.conversation.addEventListener('click', event => this.onConversationClick(event));
     this.jump = h('button', { type: 'button', class: 'jump-button', i18nAria: 'scrollToBottom', i18nTitle: 'scrollToBottom', text: '↓', hidden: true,
@@ -51,6 +52,7 @@ export class ChatView {
     this.hideNotice();
     this.stickToBottom = true;
     this.emptyState.hidden = sessionId !== null;
+    this.earlier.hidden = true;
     if (sessionId === null) {
       this.updateControls();
       return;
@@ -59,6 +61,7 @@ export class ChatView {
       const page = await api(`/api/sessions/${encodeURIComponent(sessionId)}/messages?limit=200`);
       if (this.sessionId !== sessionId) return;
       this.emptyState.hidden = page.items.length > 0;
+      this.earlier.hidden = !page.hasMore;
       for (const message of page.items) this.appendMessage(message);
       this.scrollToBottom(true);
       const last = page.items.at(-1);
@@ -67,6 +70,27 @@ export class ChatView {
       if (this.sessionId === sessionId) this.showError(error, () => this.open(sessionId));
     }
     this.updateControls();
+  }
+
+  // Older messages of a long conversation, put above the ones shown without moving what the reader sees.
+  async loadEarlier() {
+    const first = this.messages.values().next().value;
+    if (!first || !this.sessionId) return;
+    const sessionId = this.sessionId;
+    try {
+      const page = await api(`/api/sessions/${encodeURIComponent(sessionId)}/messages?limit=100&before=${encodeURIComponent(first.message.id)}`);
+      if (this.sessionId !== sessionId) return;
+      const fromBottom = this.conversation.scrollHeight - this.conversation.scrollTop;
+      const anchor = this.list.firstChild;
+      const shown = [...this.messages.entries()];
+      this.messages.clear();
+      for (const message of page.items) this.list.insertBefore(this.appendMessage(message).element, anchor);
+      for (const [id, entry] of shown) this.messages.set(id, entry);
+      this.earlier.hidden = !page.hasMore;
+      this.conversation.scrollTop = this.conversation.scrollHeight - fromBottom;
+    } catch (error) {
+      this.showError(error, () => this.loadEarlier());
+    }
   }
 
   leave() {

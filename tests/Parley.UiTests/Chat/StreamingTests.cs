@@ -47,6 +47,31 @@ public sealed class StreamingTests(UiFixture fixture) : IClassFixture<UiFixture>
     }
 
     [Fact]
+    public async Task Losing_the_network_mid_reply_shows_it_and_resumes_without_loss_or_duplicates()
+    {
+        var chat = await ChatPage.RegisterAsync(await fixture.NewPageAsync());
+        await chat.SendAsync("Keep talking while my network drops.");
+        await Expect(chat.LastReplyBody).Not.ToBeEmptyAsync();
+        var replyId = await chat.LastReplyIdAsync();
+
+        // Offline, then the open stream's connection is reset: reconnecting fails until the network is back.
+        await chat.Page.Context.SetOfflineAsync(true);
+        Assert.True(fixture.Server.Streams.AbortAll() > 0);
+        await Expect(chat.Page.Locator(".notice")).ToContainTextAsync("Connection lost. Reconnecting…");
+        var whileOffline = await chat.LastReplyRawTextAsync();
+        Assert.Contains(await chat.LastReply.GetAttributeAsync("data-status"), new[] { "queued", "generating" });
+        await Task.Delay(1000);
+        await chat.Page.Context.SetOfflineAsync(false);
+
+        await chat.WaitForReplyStatusAsync("complete");
+        await Expect(chat.Page.Locator(".notice")).ToBeHiddenAsync();
+        var shown = await chat.LastReplyRawTextAsync();
+        var stored = await chat.GetJsonAsync($"/api/messages/{replyId}");
+        Assert.Equal(stored.GetProperty("content").GetString(), shown);
+        Assert.StartsWith(whileOffline, shown);
+    }
+
+    [Fact]
     public async Task A_reply_that_finished_while_the_page_was_away_shows_complete()
     {
         var chat = await ChatPage.RegisterAsync(await fixture.NewPageAsync());

@@ -30,11 +30,14 @@ public sealed class ChatPage(IPage page)
         return chat;
     }
 
+    // Sends and waits until the page shows the new message (and so its reply is the last one).
     public async Task SendAsync(string text)
     {
+        var sent = Page.Locator("article.message.user");
+        var before = await sent.CountAsync();
         await Input.FillAsync(text);
         await Input.PressAsync("Enter");
-        await Expect(Page.Locator("article.message.user").Last).ToContainTextAsync(text.Split(' ')[0]);
+        await Expect(sent).ToHaveCountAsync(before + 1);
     }
 
     public async Task<string> LastReplyIdAsync() => (await LastReply.GetAttributeAsync("data-message-id"))!;

@@ -4,10 +4,14 @@ namespace Parley.UiTests.Infrastructure;
 
 // A Parley server with the slowed demo model plus FakeLlm as a second provider, whose replies repeat the user's
 // words (so a test controls exactly what the "model" says), and a browser to drive it.
-public sealed class UiFixture : IAsyncLifetime
+public class UiFixture : IAsyncLifetime
 {
+    protected virtual int SendsPerMinute => 100_000;
+
     // FakeLlm echoes the user's message word by word; 120 tokens leaves room for a long message.
     public const string EchoModel = "fake?tokens=120&tps=40";
+    // An upstream that refuses Parley's API key: the reply ends as an error the user must be told about.
+    public const string RefusingModel = "fake?status=401";
 
     public FakeLlmHost Fake { get; private set; } = null!;
     public UiServer Server { get; private set; } = null!;
@@ -22,6 +26,9 @@ public sealed class UiFixture : IAsyncLifetime
             ["Parley:Providers:fake:BaseUrl"] = Fake.BaseUrl.ToString(),
             ["Parley:Providers:fake:ApiKey"] = "sk-ui-tests",
             ["Parley:Providers:fake:Models:0"] = EchoModel,
+            ["Parley:Providers:fake:Models:1"] = RefusingModel,
+            // Two sends a minute, so a test can meet the rate limit without waiting.
+            ["Parley:Limits:SendsPerMinute"] = SendsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         Server.StartServer();
         Browser = await BrowserSession.LaunchAsync();
@@ -35,6 +42,14 @@ public sealed class UiFixture : IAsyncLifetime
         await Server.DisposeAsync();
         await Fake.DisposeAsync();
     }
+}
+
+// The same, with a send rate limit low enough to reach in a test.
+public sealed class RateLimitedFixture : UiFixture
+{
+    public const int Limit = 2;
+
+    protected override int SendsPerMinute => Limit;
 }
 
 // A server nobody has registered on yet, for the first-run flow.

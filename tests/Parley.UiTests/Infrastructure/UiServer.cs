@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Parley.UiTests.Infrastructure;
 
@@ -44,10 +45,14 @@ public sealed class UiServer : WebApplicationFactory<Program>
 
     public string Url(string path) => new Uri(BaseAddress, path).ToString();
 
+    // The reply streams open right now, so a test can cut them as a failing network would.
+    public StreamConnections Streams { get; } = new();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
+        builder.ConfigureServices(services => services.AddSingleton<IStartupFilter>(Streams));
     }
 
     public override async ValueTask DisposeAsync()
