@@ -12,6 +12,7 @@ using Parley.Server.Storage;
 using Parley.Server.Streaming;
 using Parley.Server.Tools;
 using Parley.Server.Usage;
+using Parley.Server.Web;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.UseParleyHosting();
@@ -26,7 +27,8 @@ builder.Services
     .AddParleyStreaming()
     .AddParleyRealtime()
     .AddParleyOpenAiApi()
-    .AddParleyGeneration();
+    .AddParleyGeneration()
+    .AddParleyWeb();
 
 var app = builder.Build();
 
@@ -35,6 +37,8 @@ await app.MigrateDatabaseAsync();
 app.Services.GetRequiredService<ModelCatalog>();
 
 app.UseParleyErrors();
+// Security headers on every response, then the UI's static files, which need no sign-in.
+app.UseParleyWeb();
 // WebSocket upgrades for /ws, with protocol-level pings configured by AddParleyRealtime.
 app.UseWebSockets();
 app.UseParleyAuth();
@@ -50,6 +54,8 @@ app.MapStreaming();
 app.MapRealtime();
 app.MapUsage();
 app.MapOpenAiApi();
+// Last: every other page path loads the UI.
+app.MapParleyWeb();
 
 app.Run();
 

@@ -15,6 +15,7 @@ internal static partial class AuthApi
         open.MapPost("/register", Register);
         open.MapPost("/login", Login);
         open.MapPost("/logout", Logout);
+        open.MapGet("/setup", Setup);
 
         app.MapGet("/api/me", Me).RequireAuthorization();
         return app;
@@ -60,6 +61,11 @@ internal static partial class AuthApi
         }
         return TypedResults.Created($"/api/users/{user.Id}", user.ToDto());
     }
+
+    // What the sign-in page needs before anyone has signed in: whether to invite the first (admin) account,
+    // and whether to offer registration. It says nothing about who the users are.
+    internal static async Task<Ok<SetupDto>> Setup(ParleyDb db, IOptions<AuthOptions> options, CancellationToken ct) =>
+        TypedResults.Ok(new SetupDto(await db.Users.AnyAsync(ct), options.Value.OpenRegistration));
 
     internal static async Task<Results<Ok<UserDto>, ValidationProblem, ProblemHttpResult>> Login(
         Credentials body, HttpContext http, ParleyDb db, PasswordHasher hasher, LoginThrottle throttle,

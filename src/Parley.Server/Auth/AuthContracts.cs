@@ -6,6 +6,8 @@ internal sealed record Credentials(string? Username, string? Password);
 
 internal sealed record UserDto(string Id, string Username, bool IsAdmin);
 
+internal sealed record SetupDto(bool HasUsers, bool OpenRegistration);
+
 internal sealed record CreateKeyRequest(string? Name);
 
 internal sealed record CreatedKeyDto(string Id, string Name, string Key, DateTime CreatedAt);
