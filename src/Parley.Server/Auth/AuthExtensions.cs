@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 
 namespace Parley.Server.Auth;
 
@@ -9,7 +10,10 @@ internal static class AuthExtensions
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddAuthentication(ParleyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ParleyAuthenticationHandler>(ParleyAuthenticationHandler.SchemeName, null);
-        services.AddAuthorization();
+        // A route with no authorization metadata of its own still requires a signed-in user; public routes say
+        // so with AllowAnonymous, so nothing is open because someone forgot a line.
+        services.AddAuthorization(o => o.FallbackPolicy = new AuthorizationPolicyBuilder(ParleyAuthenticationHandler.SchemeName)
+            .RequireAuthenticatedUser().Build());
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton<CrossSiteRequestGuard>();

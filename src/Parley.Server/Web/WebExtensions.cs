@@ -34,7 +34,7 @@ internal static class WebExtensions
     public static IEndpointRouteBuilder MapParleyWeb(this IEndpointRouteBuilder app)
     {
         // Deep links such as /?chat=… or a future /settings load the page, which routes on the client.
-        app.MapFallbackToFile($"{{*path:{PagePathConstraint.Name}}}", "index.html");
+        app.MapFallbackToFile($"{{*path:{PagePathConstraint.Name}}}", "index.html").AllowAnonymous();
         return app;
     }
 }
