@@ -79,7 +79,8 @@ internal sealed class ChatCompletionsEndpoint(FakeLlmState state, string? apiKey
             await ErrorResponses.WriteAsync(
                 context,
                 status,
-                $"Fake upstream returned {status} (call {callNumber}).",
+                $"Fake upstream returned {status} (call {callNumber})." +
+                    (directives.EchoAuth ? $" Incorrect API key provided: {context.Request.Headers.Authorization}." : ""),
                 directives.Code,
                 retryAfter: directives.RetryAfter);
             return;

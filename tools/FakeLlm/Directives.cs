@@ -37,6 +37,8 @@ internal sealed class Directives
     public int SplitDelayMs => Int("split_delay_ms") is int ms and >= 0 ? ms : 2;
     public bool Reasoning => Flag("reasoning");
     public bool NoUsage => Flag("no_usage");
+    // Error answers quote the Authorization header they got, as some real upstreams quote the key.
+    public bool EchoAuth => Flag("echo_auth");
 
     public string? Tool => Text("tool") is { Length: > 0 } name ? name : null;
     public string? Args => Text("args");

@@ -7,6 +7,8 @@ internal static class HostingExtensions
 {
     public const string DefaultUrl = "http://localhost:5080";
 
+    public const int MaxJsonDepth = 32;
+
     public static WebApplicationBuilder UseParleyHosting(this WebApplicationBuilder builder)
     {
         // SPEC §1: http://localhost:5080 unless --urls or ASPNETCORE_URLS says otherwise.
@@ -22,7 +24,11 @@ internal static class HostingExtensions
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
             o.SerializerOptions.AllowTrailingCommas = false;
             o.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+            // No request body of Parley's nests deeper than a few levels; a deeper one is refused before it costs.
+            o.SerializerOptions.MaxDepth = MaxJsonDepth;
         });
+        // Secrets are masked in every log entry, whatever provider writes it (SPEC §10).
+        Logging.RedactingLoggerFactory.Register(builder.Services);
         builder.Services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ParleyMetrics>();

@@ -14,6 +14,9 @@ namespace Parley.Server.Providers.OpenAi;
 // usage-only chunks with empty choices), and because Parley needs the raw timing of every chunk for its timeouts.
 internal sealed class OpenAiChatClient(string providerName, ProviderOptions options, HttpClient http)
 {
+    // An upstream's error text may echo the key it was sent; it is masked before Parley stores or shows it.
+    private readonly Infrastructure.Logging.Redactor _redactor = new([options.ApiKey]);
+
     public string ProviderName { get; } = providerName;
     public ProviderOptions Options { get; } = options;
 
@@ -103,7 +106,7 @@ internal sealed class OpenAiChatClient(string providerName, ProviderOptions opti
         {
             var (code, text) = await ReadErrorAsync(response, token);
             var retryAfter = RetryAfterOf(response);
-            throw UpstreamFailure.FromStatus((int)response.StatusCode, code, text, retryAfter);
+            throw UpstreamFailure.FromStatus((int)response.StatusCode, code, text is null ? null : _redactor.Redact(text), retryAfter);
         }
     }
 
