@@ -19,6 +19,7 @@ builder.UseParleyHosting();
 
 builder.Services
     .AddParleyErrors()
+    .AddParleyCors(builder.Configuration)
     .AddParleyStorage(builder.Configuration)
     .AddParleyAuth()
     .AddParleyModels()
@@ -37,6 +38,8 @@ await app.MigrateDatabaseAsync();
 app.Services.GetRequiredService<ModelCatalog>();
 
 app.UseParleyErrors();
+// Cross-origin browser calls only from Parley:Cors:AllowedOrigins, which is empty by default.
+app.UseParleyCors();
 // Security headers on every response, then the UI's static files, which need no sign-in.
 app.UseParleyWeb();
 // WebSocket upgrades for /ws, with protocol-level pings configured by AddParleyRealtime.
