@@ -29,13 +29,16 @@ export async function showApp(root, { user, markdown, onSignOut }) {
       showSessionHeader();
       return session.id;
     },
-    onActivity: async (sessionId, { replyFinished } = {}) => {
-      // The title is set automatically after the first reply, so the finished reply brings a fresh copy.
+    onActivity: async (sessionId, { replyFinished, titleChecks = 3 } = {}) => {
+      // The title is set automatically just after the first reply, so a finished reply brings a fresh copy,
+      // and looks again a few times while the title is still the default.
       try {
         const session = await api(`/api/sessions/${encodeURIComponent(sessionId)}`);
         if (current?.id === session.id) { current = session; showSessionHeader(); }
         sidebar.upsert(session, { toTop: !replyFinished });
-        if (replyFinished && session.title === 'New chat') setTimeout(() => chat.onActivity(sessionId, { replyFinished: true }), 1500);
+        if (replyFinished && session.title === 'New chat' && titleChecks > 1) {
+          setTimeout(() => chat.onActivity(sessionId, { replyFinished: true, titleChecks: titleChecks - 1 }), 1500);
+        }
       } catch {
         // The list catches up on the next load; nothing the user must act on.
       }

@@ -8,6 +8,7 @@ public sealed class StreamingTests(UiFixture fixture) : IClassFixture<UiFixture>
     public async Task Stop_midway_keeps_the_partial_text_and_shows_stopped()
     {
         var chat = await ChatPage.RegisterAsync(await fixture.NewPageAsync());
+        await chat.Page.Locator("select.model-select").SelectOptionAsync(UiFixture.SlowModel);
         await chat.SendAsync("Write a long answer, please.");
         await Expect(chat.LastReplyBody).Not.ToBeEmptyAsync();
 
@@ -27,6 +28,7 @@ public sealed class StreamingTests(UiFixture fixture) : IClassFixture<UiFixture>
     public async Task Reloading_during_a_reply_resumes_it_and_ends_equal_to_the_stored_message()
     {
         var chat = await ChatPage.RegisterAsync(await fixture.NewPageAsync());
+        await chat.Page.Locator("select.model-select").SelectOptionAsync(UiFixture.SlowModel);
         await chat.SendAsync("Tell me a story about resuming streams.");
         await Expect(chat.LastReplyBody).Not.ToBeEmptyAsync();
         var replyId = await chat.LastReplyIdAsync();
@@ -50,6 +52,7 @@ public sealed class StreamingTests(UiFixture fixture) : IClassFixture<UiFixture>
     public async Task Losing_the_network_mid_reply_shows_it_and_resumes_without_loss_or_duplicates()
     {
         var chat = await ChatPage.RegisterAsync(await fixture.NewPageAsync());
+        await chat.Page.Locator("select.model-select").SelectOptionAsync(UiFixture.SlowModel);
         await chat.SendAsync("Keep talking while my network drops.");
         await Expect(chat.LastReplyBody).Not.ToBeEmptyAsync();
         var replyId = await chat.LastReplyIdAsync();
