@@ -75,6 +75,33 @@ public sealed class StreamingTests(UiFixture fixture) : IClassFixture<UiFixture>
     }
 
     [Fact]
+    public async Task The_conversation_follows_the_reply_unless_the_reader_scrolled_up()
+    {
+        // A small screen, so a long reply overflows the conversation.
+        var chat = await ChatPage.RegisterAsync(await fixture.NewPageAsync(new() { ViewportSize = new() { Width = 390, Height = 480 } }));
+        var conversation = chat.Page.Locator(".conversation");
+        const string distanceFromBottom = "el => el.scrollHeight - el.scrollTop - el.clientHeight";
+        await chat.Page.Locator("select.model-select").SelectOptionAsync(UiFixture.SlowModel);
+        await chat.SendAsync("A long reply, please.");
+
+        // Following: while the reply grows past the screen, the view stays at its end.
+        await Expect(chat.LastReplyBody).ToContainTextAsync("w90");
+        Assert.True(await conversation.EvaluateAsync<double>("el => el.scrollHeight - el.clientHeight") > 50);
+        Assert.True(await conversation.EvaluateAsync<double>(distanceFromBottom) < 50);
+
+        // Scrolled up: the reply keeps growing, the view stays put, and a button offers the way back.
+        await conversation.EvaluateAsync("el => el.scrollTo(0, 0)");
+        await Expect(chat.LastReplyBody).ToContainTextAsync("w150");
+        Assert.Equal(0, await conversation.EvaluateAsync<double>("el => el.scrollTop"));
+        var jump = chat.Page.Locator("button.jump-button");
+        await Expect(jump).ToBeVisibleAsync();
+        await jump.ClickAsync();
+        await Expect(jump).ToBeHiddenAsync();
+        await chat.WaitForReplyStatusAsync("complete");
+        Assert.True(await conversation.EvaluateAsync<double>(distanceFromBottom) < 50);
+    }
+
+    [Fact]
     public async Task A_reply_that_finished_while_the_page_was_away_shows_complete()
     {
         var chat = await ChatPage.RegisterAsync(await fixture.NewPageAsync());
