@@ -1,4 +1,5 @@
 using Parley.Server.Auth;
+using Parley.Server.Cluster;
 using Parley.Server.Generation;
 using Parley.Server.Health;
 using Parley.Server.Infrastructure;
@@ -19,6 +20,8 @@ builder.UseParleyHosting();
 builder.Services
     .AddParleyErrors()
     .AddParleyStorage(builder.Configuration)
+    // Node roles, and on PostgreSQL the notifications that carry wake-ups and cancels between nodes.
+    .AddParleyCluster()
     .AddParleyAuth()
     .AddParleyModels()
     .AddParleyTools()
@@ -35,6 +38,8 @@ await app.MigrateDatabaseAsync();
 app.Services.GetRequiredService<ModelCatalog>();
 
 app.UseParleyErrors();
+// A worker-only node answers nothing but /health.
+app.UseParleyNodeRoles();
 // Security headers on every response, then the UI's static files, which need no sign-in.
 app.UseParleyWeb();
 // WebSocket upgrades for /ws, with protocol-level pings configured by AddParleyRealtime.
