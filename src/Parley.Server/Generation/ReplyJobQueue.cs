@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Parley.Server.Cluster;
 using Parley.Server.Storage;
 
 namespace Parley.Server.Generation;
@@ -152,14 +153,19 @@ internal sealed class ReplyJobQueue(
         return new HeartbeatResult(lost, cancel);
     }
 
-    // Records a cancel for whichever node generates the reply; false when the reply has no job any more.
-    public async Task<bool> RequestCancelAsync(string messageId, CancellationToken ct)
+    // Records a cancel for whichever node generates the reply, and tells that node in the same transaction.
+    // False when the reply has no job any more.
+    public async Task<bool> RequestCancelAsync(string messageId, ClusterNotifier cluster, CancellationToken ct)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
         using (await writes.EnterAsync(ct))
         {
-            return await db.ReplyJobs.Where(j => j.MessageId == messageId)
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var found = await db.ReplyJobs.Where(j => j.MessageId == messageId)
                 .ExecuteUpdateAsync(s => s.SetProperty(j => j.CancelRequested, true), ct) == 1;
+            if (found) await cluster.NotifyAsync(db, [ClusterNotifier.Cancel(messageId)], ct);
+            await tx.CommitAsync(ct);
+            return found;
         }
     }
 

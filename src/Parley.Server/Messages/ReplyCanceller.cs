@@ -48,7 +48,7 @@ internal sealed class ReplyCanceller(
                 return (CancelResult.Cancelled, message);
             }
         }
-        if (cluster.Enabled && await jobs.RequestCancelAsync(messageId, ct)) cluster.Post(ClusterNotifier.Cancel(messageId));
+        if (cluster.Enabled) await jobs.RequestCancelAsync(messageId, cluster, ct);
         return (CancelResult.Cancelling, message);
     }
 }

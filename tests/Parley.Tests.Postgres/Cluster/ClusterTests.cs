@@ -163,7 +163,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
 
         await other.NewClient(key).DeleteAsync($"/api/sessions/{session.Str("id")}");
 
-        await generator.WaitForLogAsync("was removed, or taken over by another node", TimeSpan.FromSeconds(2));
+        await generator.WaitForLogAsync("was removed, or taken over by another node", TimeSpan.FromSeconds(5));
         Assert.Equal(0, await cluster.Db.CountAsync("SELECT COUNT(*) FROM stream_events WHERE message_id = @m", ("@m", replyId)));
     }
 
