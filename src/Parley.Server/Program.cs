@@ -1,4 +1,5 @@
 using Parley.Server.Auth;
+using Parley.Server.Cluster;
 using Parley.Server.Generation;
 using Parley.Server.Health;
 using Parley.Server.Infrastructure;
@@ -21,6 +22,8 @@ builder.Services
     .AddParleyErrors()
     .AddParleyCors(builder.Configuration)
     .AddParleyStorage(builder.Configuration)
+    // Node roles, and on PostgreSQL the notifications that carry wake-ups and cancels between nodes.
+    .AddParleyCluster()
     .AddParleyAuth()
     .AddParleyModels()
     .AddParleyTools()
@@ -38,6 +41,8 @@ await app.MigrateDatabaseAsync();
 app.Services.GetRequiredService<ModelCatalog>();
 
 app.UseParleyErrors();
+// A worker-only node answers nothing but /health.
+app.UseParleyNodeRoles();
 // Cross-origin browser calls only from Parley:Cors:AllowedOrigins, which is empty by default.
 app.UseParleyCors();
 // Security headers on every response, then the UI's static files, which need no sign-in.

@@ -11,8 +11,9 @@ internal sealed class GenerationOptions
     public int MaxAttempts { get; set; } = 3;
 
     // How long a claimed reply stays owned by a worker without a heartbeat. Heartbeats run every third of it.
+    // When a node dies, another takes its replies over within this plus PollIntervalMs (13 s by default).
     [Range(3, 3_600)]
-    public int LeaseSeconds { get; set; } = 30;
+    public int LeaseSeconds { get; set; } = 12;
 
     // Replies generated at once by one node.
     [Range(1, 10_000)]

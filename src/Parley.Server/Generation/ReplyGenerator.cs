@@ -44,7 +44,8 @@ internal sealed class ReplyGenerator(
             var content = await store.ContentSoFarAsync(reply.Id, CancellationToken.None);
             await lifecycle.FinishAsync(new ReplyOutcome(reply.Id, session.Id, ReplyStatus.Error, content,
                 ErrorCode: ErrorCodes.AttemptsExhausted,
-                ErrorMessage: $"The reply was interrupted {job.Attempt - 1} times and was given up. Try regenerating it."), [], CancellationToken.None);
+                ErrorMessage: $"The reply was interrupted {job.Attempt - 1} times and was given up. Try regenerating it."), [], CancellationToken.None,
+                lease: job.Lease);
             metrics.ReplyFinished(ReplyStatus.Error, ErrorCodes.AttemptsExhausted);
             return;
         }
@@ -52,7 +53,7 @@ internal sealed class ReplyGenerator(
         var cancel = cancellations.Register(reply.Id);
         try
         {
-            if (!await lifecycle.StartAsync(reply.Id, handBack)) return; // Cancelled while queued.
+            if (!await lifecycle.StartAsync(reply.Id, job.Lease, handBack)) return; // Cancelled while queued, or taken over.
             metrics.ReplyStarted(reply.Model ?? session.Model);
             await GenerateAsync(db, reply, session, job, cancel.Token, handBack);
         }
@@ -67,7 +68,7 @@ internal sealed class ReplyGenerator(
         CancellationToken cancel, CancellationToken handBack)
     {
         var lastSeq = await store.LastSeqAsync(reply.Id, handBack);
-        await using var writer = new StreamEventWriter(reply.Id, lastSeq, flusher);
+        await using var writer = new StreamEventWriter(reply.Id, lastSeq, flusher, job.Lease);
         if (lastSeq > 0)
         {
             // An earlier attempt was cut off (a crash, or a hand-back at shutdown). Readers may have shown its
@@ -92,7 +93,7 @@ internal sealed class ReplyGenerator(
         }
         catch (OperationCanceledException) when (handBack.IsCancellationRequested && !cancel.IsCancellationRequested)
         {
-            await lifecycle.HandBackAsync(reply.Id, await writer.StopAsync(), CancellationToken.None);
+            await lifecycle.HandBackAsync(job.Lease, await writer.StopAsync(), CancellationToken.None);
             logger.LogInformation("Handed reply {MessageId} back at shutdown", reply.Id);
             return;
         }
@@ -114,9 +115,9 @@ internal sealed class ReplyGenerator(
         }
 
         var pending = await writer.StopAsync();
-        if (!await lifecycle.FinishAsync(outcome, pending, CancellationToken.None))
+        if (!await lifecycle.FinishAsync(outcome, pending, CancellationToken.None, lease: job.Lease))
         {
-            logger.LogInformation("Reply {MessageId} was removed while it was generated", reply.Id);
+            logger.LogInformation("Reply {MessageId} was removed, or taken over by another node, while it was generated", reply.Id);
             return;
         }
         metrics.ReplyFinished(outcome.Status, outcome.ErrorCode);

@@ -1,29 +1,89 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Npgsql;
+using Parley.Server.Cluster;
 using Parley.Server.Storage;
 
 namespace Parley.Server.Generation;
 
-internal sealed record ClaimedJob(string MessageId, int Attempt);
+internal sealed record ClaimedJob(string MessageId, int Attempt, string Owner)
+{
+    public JobLease Lease => new(MessageId, Owner, Attempt);
+}
+
+// What a heartbeat learned about the replies this node runs: the ones it no longer owns (taken over, or deleted
+// with their session) and the ones a cancel on another node asked to stop.
+internal sealed record HeartbeatResult(IReadOnlyList<string> Lost, IReadOnlyList<string> CancelRequested)
+{
+    public static readonly HeartbeatResult None = new([], []);
+}
 
 // Replies waiting for or under generation are rows in reply_jobs. A worker owns a row through a lease that its
 // heartbeats extend; a lease that lapses (its process died) lets any worker claim the row again, counting one
-// more attempt. Claiming is an optimistic conditional update, correct on any database and any number of nodes.
-internal sealed class ReplyJobQueue(IDbContextFactory<ParleyDb> dbs, WriteGate writes, IOptions<GenerationOptions> options, TimeProvider clock)
+// more attempt. Every claim is logged in reply_attempts with the node that made it.
+//
+// On PostgreSQL a claim is one statement: it picks the oldest free row with FOR UPDATE SKIP LOCKED, so nodes
+// claiming at once never wait for each other or take the same row. SQLite has a single writer, and there the
+// claim is an optimistic conditional update.
+internal sealed class ReplyJobQueue(
+    IDbContextFactory<ParleyDb> dbs, DatabaseTarget target, WriteGate writes, IOptions<GenerationOptions> options, TimeProvider clock)
 {
     // Identifies this process's leases. A restarted process is a new owner.
     public string NodeId { get; } = Environment.MachineName + "/" + Environment.ProcessId + "/" + Guid.NewGuid().ToString("N")[..8];
 
     private TimeSpan Lease => TimeSpan.FromSeconds(options.Value.LeaseSeconds);
 
-    public async Task<ClaimedJob?> TryClaimAsync(CancellationToken ct)
+    public Task<ClaimedJob?> TryClaimAsync(CancellationToken ct) =>
+        target.Kind == DatabaseKind.Postgres ? ClaimSkippingLockedAsync(ct) : ClaimOptimisticallyAsync(ct);
+
+    // The claim, its attempt count and its log row commit together. Never this node's own rows: a reply it
+    // still runs may have missed a heartbeat under load.
+    private async Task<ClaimedJob?> ClaimSkippingLockedAsync(CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            await using var command = new NpgsqlCommand("""
+                WITH candidate AS (
+                    SELECT message_id FROM reply_jobs
+                    WHERE lease_owner IS NULL OR (lease_expires_at < @now AND lease_owner <> @node)
+                    ORDER BY created_at
+                    LIMIT 1
+                    FOR UPDATE SKIP LOCKED
+                ), claimed AS (
+                    UPDATE reply_jobs j
+                    SET lease_owner = @node, lease_expires_at = @expires, attempts = j.attempts + 1
+                    FROM candidate
+                    WHERE j.message_id = candidate.message_id
+                    RETURNING j.message_id, j.attempts
+                )
+                INSERT INTO reply_attempts (message_id, attempt, node_id, claimed_at)
+                SELECT message_id, attempts, @node, @now FROM claimed
+                RETURNING message_id, attempt
+                """, connection);
+            command.Parameters.AddWithValue("now", now);
+            command.Parameters.AddWithValue("expires", now + Lease);
+            command.Parameters.AddWithValue("node", NodeId);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            if (!await reader.ReadAsync(ct)) return null;
+            return new ClaimedJob(reader.GetString(0), reader.GetInt32(1), NodeId);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private async Task<ClaimedJob?> ClaimOptimisticallyAsync(CancellationToken ct)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
         for (var tries = 0; tries < 5; tries++)
         {
             var now = clock.GetUtcNow().UtcDateTime;
             var candidate = await db.ReplyJobs.AsNoTracking()
-                // Never this node's own rows: a reply it still runs may have missed a heartbeat under load.
                 .Where(j => j.LeaseOwner == null || (j.LeaseExpiresAt < now && j.LeaseOwner != NodeId))
                 .OrderBy(j => j.CreatedAt)
                 .Select(j => new { j.MessageId, j.LeaseOwner, j.Attempts })
@@ -32,6 +92,7 @@ internal sealed class ReplyJobQueue(IDbContextFactory<ParleyDb> dbs, WriteGate w
 
             var expires = now + Lease;
             using var gate = await writes.EnterAsync(ct);
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
             var claimed = await db.ReplyJobs
                 .Where(j => j.MessageId == candidate.MessageId && j.Attempts == candidate.Attempts
                     && (j.LeaseOwner == null || (j.LeaseExpiresAt < now && j.LeaseOwner != NodeId)))
@@ -39,29 +100,73 @@ internal sealed class ReplyJobQueue(IDbContextFactory<ParleyDb> dbs, WriteGate w
                     .SetProperty(j => j.LeaseOwner, NodeId)
                     .SetProperty(j => j.LeaseExpiresAt, expires)
                     .SetProperty(j => j.Attempts, j => j.Attempts + 1), ct);
-            if (claimed == 1) return new ClaimedJob(candidate.MessageId, candidate.Attempts + 1);
+            if (claimed == 1)
+            {
+                var attempt = candidate.Attempts + 1;
+                await db.Database.ExecuteSqlAsync(
+                    $"INSERT INTO reply_attempts (message_id, attempt, node_id, claimed_at) VALUES ({candidate.MessageId}, {attempt}, {NodeId}, {now.ToString("O")})", ct);
+                await tx.CommitAsync(ct);
+                return new ClaimedJob(candidate.MessageId, attempt, NodeId);
+            }
             // Another worker won this row; look again.
         }
         return null;
     }
 
-    // Extends the leases of the replies this node is generating. Returns the ones another worker now owns
-    // (a finished reply has no job row any more and is not reported).
-    public async Task<IReadOnlyList<string>> HeartbeatAsync(IReadOnlyCollection<string> messageIds, CancellationToken ct)
+    // Extends the leases of the replies this node is generating, and reports the ones it lost or that a cancel
+    // elsewhere asked to stop. A reply that just finished has no job row any more and may be reported lost; the
+    // caller's cancel then reaches a generator that has already ended, which is harmless.
+    public async Task<HeartbeatResult> HeartbeatAsync(IReadOnlyCollection<ClaimedJob> running, CancellationToken ct)
     {
-        if (messageIds.Count == 0) return [];
+        if (running.Count == 0) return HeartbeatResult.None;
         await using var db = await dbs.CreateDbContextAsync(ct);
         var expires = clock.GetUtcNow().UtcDateTime + Lease;
-        var ids = messageIds.ToList();
+        var ids = running.Select(j => j.MessageId).ToList();
+        if (target.Kind == DatabaseKind.Postgres)
+        {
+            // The rows are locked in id order, the order in which event flushes lock them (JobFence), so a
+            // heartbeat and a flush never wait for each other in a cycle.
+            await db.Database.ExecuteSqlAsync($"""
+                UPDATE reply_jobs SET lease_expires_at = {expires}
+                WHERE message_id IN (
+                    SELECT message_id FROM reply_jobs WHERE message_id = ANY({ids.ToArray()}) AND lease_owner = {NodeId}
+                    ORDER BY message_id FOR UPDATE)
+                """, ct);
+        }
+        else
+        {
+            using (await writes.EnterAsync(ct))
+            {
+                await db.ReplyJobs.Where(j => ids.Contains(j.MessageId) && j.LeaseOwner == NodeId)
+                    .ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseExpiresAt, expires), ct);
+            }
+        }
+        var rows = await db.ReplyJobs.AsNoTracking()
+            .Where(j => ids.Contains(j.MessageId))
+            .Select(j => new { j.MessageId, j.LeaseOwner, j.Attempts, j.CancelRequested })
+            .ToListAsync(ct);
+        var lost = running
+            .Where(job => !rows.Any(r => r.MessageId == job.MessageId && r.LeaseOwner == NodeId && r.Attempts == job.Attempt))
+            .Select(job => job.MessageId)
+            .ToList();
+        var cancel = rows.Where(r => r.CancelRequested && r.LeaseOwner == NodeId).Select(r => r.MessageId).ToList();
+        return new HeartbeatResult(lost, cancel);
+    }
+
+    // Records a cancel for whichever node generates the reply, and tells that node in the same transaction.
+    // False when the reply has no job any more.
+    public async Task<bool> RequestCancelAsync(string messageId, ClusterNotifier cluster, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
         using (await writes.EnterAsync(ct))
         {
-            await db.ReplyJobs.Where(j => ids.Contains(j.MessageId) && j.LeaseOwner == NodeId)
-                .ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseExpiresAt, expires), ct);
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var found = await db.ReplyJobs.Where(j => j.MessageId == messageId)
+                .ExecuteUpdateAsync(s => s.SetProperty(j => j.CancelRequested, true), ct) == 1;
+            if (found) await cluster.NotifyAsync(db, [ClusterNotifier.Cancel(messageId)], ct);
+            await tx.CommitAsync(ct);
+            return found;
         }
-        return await db.ReplyJobs.AsNoTracking()
-            .Where(j => ids.Contains(j.MessageId) && j.LeaseOwner != null && j.LeaseOwner != NodeId)
-            .Select(j => j.MessageId)
-            .ToListAsync(ct);
     }
 
     // A single SQLite node is the only worker there is, so at its start every lease belongs to a dead process

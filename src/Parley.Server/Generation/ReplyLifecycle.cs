@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Parley.Server.Cluster;
 using Parley.Server.Storage;
 using Parley.Server.Streaming;
 
@@ -8,27 +9,39 @@ namespace Parley.Server.Generation;
 // Every transition is a conditional update on the current status, so two actors (a cancel and the worker,
 // or two workers) can race and exactly one wins. The end of a reply commits, in one transaction, its last
 // events, its `done` event, its final row, the session's running-reply slot and the removal of its job.
-internal sealed class ReplyLifecycle(IDbContextFactory<ParleyDb> dbs, WriteGate writes, LiveStreams live, TimeProvider clock)
+//
+// A worker passes its lease, and its writes happen only while the job still carries it (JobFence): a worker
+// that was superseded changes nothing. Cancels and deletes pass none; they act on the status alone. Every
+// change is announced to the other nodes in the same transaction (ClusterNotifier).
+internal sealed class ReplyLifecycle(
+    IDbContextFactory<ParleyDb> dbs, DatabaseTarget target, WriteGate writes, LiveStreams live, ClusterNotifier cluster, TimeProvider clock)
 {
-    public async Task<bool> StartAsync(string messageId, CancellationToken ct)
+    public async Task<bool> StartAsync(string messageId, JobLease lease, CancellationToken ct)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
         int rows;
         using (await writes.EnterAsync(ct))
         {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            if (!(await JobFence.HeldAsync(db, target, [lease], exclusive: true, ct)).Contains(messageId)) return false;
             rows = await db.Messages
                 .Where(m => m.Id == messageId && (m.Status == ReplyStatus.Queued || m.Status == ReplyStatus.Generating))
                 .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, ReplyStatus.Generating), ct);
+            if (rows == 1) await cluster.NotifyAsync(db, [ClusterNotifier.Status(messageId, ReplyStatus.Generating)], ct);
+            await tx.CommitAsync(ct);
         }
         if (rows == 1) live.PublishStatus(messageId, ReplyStatus.Generating);
         return rows == 1;
     }
 
-    public async Task<bool> FinishAsync(ReplyOutcome outcome, IReadOnlyList<StreamEvent> pending, CancellationToken ct, bool onlyIfQueued = false)
+    public async Task<bool> FinishAsync(ReplyOutcome outcome, IReadOnlyList<StreamEvent> pending, CancellationToken ct, bool onlyIfQueued = false,
+        JobLease? lease = null)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
         using var gate = await writes.EnterAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
+        if (lease is not null && !(await JobFence.HeldAsync(db, target, [lease], exclusive: true, ct)).Contains(outcome.MessageId)) return false;
+        if (lease is null) await JobFence.LockAsync(db, target, [outcome.MessageId], ct);
         var now = clock.GetUtcNow().UtcDateTime;
         var rows = await db.Messages
             .Where(m => m.Id == outcome.MessageId && (m.Status == ReplyStatus.Queued || (!onlyIfQueued && m.Status == ReplyStatus.Generating)))
@@ -78,6 +91,7 @@ internal sealed class ReplyLifecycle(IDbContextFactory<ParleyDb> dbs, WriteGate 
         await db.Sessions.Where(s => s.Id == outcome.SessionId && s.ActiveReplyId == outcome.MessageId)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.ActiveReplyId, (string?)null).SetProperty(x => x.UpdatedAt, now), ct);
         await db.ReplyJobs.Where(j => j.MessageId == outcome.MessageId).ExecuteDeleteAsync(ct);
+        await cluster.NotifyAsync(db, [ClusterNotifier.Events(outcome.MessageId)], ct);
         await tx.CommitAsync(ct);
 
         live.Publish(outcome.MessageId, events);
@@ -91,11 +105,13 @@ internal sealed class ReplyLifecycle(IDbContextFactory<ParleyDb> dbs, WriteGate 
     // Gives a running reply back for a restart or another node to redo: its committed events stay, and the
     // next attempt opens with a `reset`. The attempt is not counted, since the reply did not fail.
     // When the attempt did fail (an unexpected error), returnAttempt is false: the attempt stays counted.
-    public async Task HandBackAsync(string messageId, IReadOnlyList<StreamEvent> pending, CancellationToken ct, bool returnAttempt = true)
+    public async Task HandBackAsync(JobLease lease, IReadOnlyList<StreamEvent> pending, CancellationToken ct, bool returnAttempt = true)
     {
+        var messageId = lease.MessageId;
         await using var db = await dbs.CreateDbContextAsync(ct);
         using var gate = await writes.EnterAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
+        if (!(await JobFence.HeldAsync(db, target, [lease], exclusive: true, ct)).Contains(messageId)) return;
         await StreamEventStore.InsertAsync(db, pending, ct);
         await db.Messages.Where(m => m.Id == messageId && m.Status == ReplyStatus.Generating)
             .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, ReplyStatus.Queued), ct);
@@ -104,6 +120,7 @@ internal sealed class ReplyLifecycle(IDbContextFactory<ParleyDb> dbs, WriteGate 
                 .SetProperty(j => j.LeaseOwner, (string?)null)
                 .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null)
                 .SetProperty(j => j.Attempts, j => returnAttempt && j.Attempts > 0 ? j.Attempts - 1 : j.Attempts), ct);
+        await cluster.NotifyAsync(db, [ClusterNotifier.Events(messageId), ClusterNotifier.Status(messageId, ReplyStatus.Queued), ClusterNotifier.NewWork], ct);
         await tx.CommitAsync(ct);
         live.Publish(messageId, pending);
         live.PublishStatus(messageId, ReplyStatus.Queued);

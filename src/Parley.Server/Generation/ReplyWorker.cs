@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
+using Parley.Server.Cluster;
 using Parley.Server.Storage;
 
 namespace Parley.Server.Generation;
@@ -15,13 +16,15 @@ internal sealed class ReplyWorker(
     ReplyJobQueue queue,
     ReplySignal signal,
     ReplyLifecycle lifecycle,
+    ReplyCancellations cancellations,
+    IOptions<ClusterOptions> cluster,
     DatabaseTarget database,
     Streaming.StreamShutdown streams,
     IHostApplicationLifetime lifetime,
     IOptions<GenerationOptions> options,
     ILogger<ReplyWorker> logger) : BackgroundService
 {
-    private readonly ConcurrentDictionary<string, Task> _running = new();
+    private readonly ConcurrentDictionary<string, (ClaimedJob Job, Task Run)> _running = new();
     private readonly CancellationTokenSource _handBack = new();
     private readonly CancellationTokenSource _stopHeartbeat = new();
     private Task _heartbeat = Task.CompletedTask;
@@ -32,6 +35,9 @@ internal sealed class ReplyWorker(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
+        lifetime.ApplicationStopping.Register(() => StartDrain());
+        // SPEC §11.5: an api-only node never generates; its sends are taken up by the worker nodes.
+        if (!cluster.Value.IsWorker) return;
         if (database.Kind == DatabaseKind.Sqlite) await queue.ReleaseAllLeasesAsync(stoppingToken);
 
         // Not disposed here: replies still running after this loop ends release their slot later.
@@ -39,7 +45,6 @@ internal sealed class ReplyWorker(
         _heartbeat = HeartbeatLoopAsync(TimeSpan.FromSeconds(settings.LeaseSeconds / 3.0));
         var poll = TimeSpan.FromMilliseconds(settings.PollIntervalMs);
         using var claiming = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lifetime.ApplicationStopping);
-        lifetime.ApplicationStopping.Register(() => StartDrain());
         _loop = ClaimLoopAsync(slots, poll, claiming.Token);
         await _loop;
     }
@@ -70,7 +75,7 @@ internal sealed class ReplyWorker(
                 }
 
                 var run = new Task<Task>(() => RunJobAsync(job, slots));
-                _running[job.MessageId] = run.Unwrap();
+                _running[job.MessageId] = (job, run.Unwrap());
                 run.Start(TaskScheduler.Default);
             }
         }
@@ -96,14 +101,14 @@ internal sealed class ReplyWorker(
         var grace = TimeSpan.FromSeconds(options.Value.ShutdownGraceSeconds);
         try
         {
-            await Task.WhenAll(_running.Values).WaitAsync(grace);
+            await Task.WhenAll(_running.Values.Select(r => r.Run)).WaitAsync(grace);
         }
         catch (TimeoutException)
         {
             logger.LogInformation("Shutdown grace of {Seconds}s is over; handing {Count} running replies back", grace.TotalSeconds, _running.Count);
         }
         await _handBack.CancelAsync();
-        await Task.WhenAll(_running.Values).ContinueWith(_ => { }, TaskScheduler.Default);
+        await Task.WhenAll(_running.Values.Select(r => r.Run)).ContinueWith(_ => { }, TaskScheduler.Default);
         // Leases were renewed through the grace period; with every reply finished or handed back, stop.
         await _stopHeartbeat.CancelAsync();
         await _heartbeat;
@@ -121,7 +126,7 @@ internal sealed class ReplyWorker(
         {
             // Shutdown reached the reply before its generator could hand it back itself (while it was being
             // loaded or started): release the lease, return the attempt and put it back in the queue.
-            await lifecycle.HandBackAsync(job.MessageId, [], CancellationToken.None);
+            await lifecycle.HandBackAsync(job.Lease, [], CancellationToken.None);
         }
         catch (Exception ex)
         {
@@ -130,7 +135,7 @@ internal sealed class ReplyWorker(
             logger.LogError(ex, "Reply job {MessageId} failed on attempt {Attempt}", job.MessageId, job.Attempt);
             try
             {
-                await lifecycle.HandBackAsync(job.MessageId, [], CancellationToken.None, returnAttempt: false);
+                await lifecycle.HandBackAsync(job.Lease, [], CancellationToken.None, returnAttempt: false);
             }
             catch (Exception handBackError)
             {
@@ -153,8 +158,14 @@ internal sealed class ReplyWorker(
             {
                 try
                 {
-                    var lost = await queue.HeartbeatAsync(_running.Keys.ToList(), CancellationToken.None);
-                    foreach (var id in lost) logger.LogWarning("This node lost the lease on reply {MessageId}", id);
+                    var result = await queue.HeartbeatAsync(_running.Values.Select(r => r.Job).ToList(), CancellationToken.None);
+                    // Its writes are fenced already; stopping the generator saves the work it would throw away.
+                    foreach (var id in result.Lost)
+                    {
+                        if (cancellations.RequestCancel(id)) logger.LogWarning("This node no longer holds reply {MessageId}; stopping its generator", id);
+                    }
+                    // A cancel on another node whose notification did not arrive.
+                    foreach (var id in result.CancelRequested) cancellations.RequestCancel(id);
                 }
                 catch (Exception ex)
                 {

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Parley.Server.Cluster;
 using Parley.Server.Generation;
 using Parley.Server.Storage;
 using Parley.Server.Streaming;
@@ -7,8 +8,10 @@ namespace Parley.Server.Messages;
 
 // Deletes a session, or only its messages, and stops its running replies. The replies to stop are read in
 // the same transaction as the delete, so a send that commits just before is stopped too; its events and job
-// go with it (ON DELETE CASCADE).
-internal sealed class ConversationEraser(ParleyDb db, WriteGate writes, ReplyCancellations cancellations, LiveStreams live)
+// go with it (ON DELETE CASCADE). Replies generated on other nodes are stopped there: a notification tells those
+// nodes at once, and their heartbeat finds the job gone in any case.
+internal sealed class ConversationEraser(
+    ParleyDb db, DatabaseTarget target, WriteGate writes, ReplyCancellations cancellations, LiveStreams live, ClusterNotifier cluster)
 {
     public Task<bool> DeleteSessionAsync(string userId, string sessionId, CancellationToken ct) =>
         EraseAsync(userId, sessionId, keepSession: false, ct);
@@ -27,6 +30,8 @@ internal sealed class ConversationEraser(ParleyDb db, WriteGate writes, ReplyCan
                 .Where(m => m.SessionId == sessionId && m.UserId == userId && (m.Status == ReplyStatus.Queued || m.Status == ReplyStatus.Generating))
                 .Select(m => m.Id)
                 .ToListAsync(ct);
+            // Their jobs first, as every transaction that ends a reply does (JobFence.LockAsync).
+            await JobFence.LockAsync(db, target, running, ct);
             if (keepSession)
             {
                 await db.Messages.Where(m => m.SessionId == sessionId && m.UserId == userId).ExecuteDeleteAsync(ct);
@@ -44,6 +49,7 @@ internal sealed class ConversationEraser(ParleyDb db, WriteGate writes, ReplyCan
         {
             cancellations.RequestCancel(id);
             live.Remove(id);
+            cluster.Post(ClusterNotifier.Deleted(id));
         }
         return true;
     }

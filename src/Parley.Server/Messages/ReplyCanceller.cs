@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Parley.Server.Cluster;
 using Parley.Server.Generation;
 using Parley.Server.Storage;
 using Parley.Server.Streaming;
@@ -15,8 +16,11 @@ internal enum CancelResult
 
 // Cancels a reply for its owner, whether no worker has started it yet (ended here at once) or it is being
 // generated (the worker aborts the model call and keeps the partial text). Shared by HTTP and WebSocket.
+// A reply generated on another node is cancelled there: the request is recorded on its job (the generating
+// node's heartbeat sees it) and announced with a notification (the generating node acts on it at once).
 internal sealed class ReplyCanceller(
-    ParleyDb db, ReplyLifecycle lifecycle, ReplyCancellations cancellations, StreamEventStore store, TimeProvider clock)
+    ParleyDb db, ReplyLifecycle lifecycle, ReplyCancellations cancellations, ReplyJobQueue jobs, ClusterNotifier cluster,
+    StreamEventStore store, TimeProvider clock)
 {
     public async Task<(CancelResult Result, Message? Message)> CancelAsync(string userId, string messageId, CancellationToken ct)
     {
@@ -44,6 +48,7 @@ internal sealed class ReplyCanceller(
                 return (CancelResult.Cancelled, message);
             }
         }
+        if (cluster.Enabled) await jobs.RequestCancelAsync(messageId, cluster, ct);
         return (CancelResult.Cancelling, message);
     }
 }

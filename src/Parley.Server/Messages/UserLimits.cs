@@ -8,19 +8,21 @@ using Parley.Server.Storage;
 namespace Parley.Server.Messages;
 
 // SPEC §10's per-user limits: a send rate, a cap on concurrent replies, an optional daily token quota, and the
-// request rate of each API key on /v1. Each refusal says how long to wait. The rates are counted in this
-// process (a sliding window per user or key); the cap and the quota are read from the database, so they hold
-// across nodes.
-internal sealed class UserLimits(IOptions<LimitsOptions> options, TimeProvider clock) : IDisposable
+// request rate of each API key on /v1. Each refusal says how long to wait. On SQLite (one node) the rates are
+// counted in this process (a sliding window per user or key); on PostgreSQL they are counted in the database
+// (RateWindows), so they hold across nodes. The cap and the quota are read from the database.
+internal sealed class UserLimits(IOptions<LimitsOptions> options, RateWindows shared, TimeProvider clock) : IDisposable
 {
     private readonly PartitionedRateLimiter<string> _sends = PerMinute(options.Value.SendsPerMinute);
     private readonly PartitionedRateLimiter<string> _keyRequests = PerMinute(options.Value.KeyRequestsPerMinute);
 
     // Counts one send. Returns how long to wait when the user is over the rate.
-    public TimeSpan? TakeSend(string userId) => Take(_sends, userId);
+    public TimeSpan? TakeSend(string userId) =>
+        shared.Enabled ? shared.Take("send:" + userId, options.Value.SendsPerMinute) : Take(_sends, userId);
 
     // Counts one /v1 request of an API key. Returns how long to wait when the key is over its rate.
-    public TimeSpan? TakeKeyRequest(string apiKeyId) => Take(_keyRequests, apiKeyId);
+    public TimeSpan? TakeKeyRequest(string apiKeyId) =>
+        shared.Enabled ? shared.Take("key:" + apiKeyId, options.Value.KeyRequestsPerMinute) : Take(_keyRequests, apiKeyId);
 
     // Checked before a /v1 call: the same daily quota as chats, since a key's usage is its user's usage.
     public async Task<ScheduleResult.Limited?> CheckQuotaAsync(ParleyDb db, string userId, CancellationToken ct)
@@ -41,6 +43,9 @@ internal sealed class UserLimits(IOptions<LimitsOptions> options, TimeProvider c
     public async Task<ScheduleResult.Limited?> CheckRepliesAsync(ParleyDb db, string userId, CancellationToken ct)
     {
         var settings = options.Value;
+        // On PostgreSQL two nodes may take sends of one user at the same moment: a lock per user, held to the end
+        // of the send's transaction, makes them count one after the other, so the cap holds across nodes.
+        if (shared.Enabled) await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({userId}, 0))", ct);
         var running = await db.Messages.CountAsync(m => m.UserId == userId && (m.Status == ReplyStatus.Queued || m.Status == ReplyStatus.Generating), ct);
         if (running >= settings.MaxConcurrentReplies)
         {

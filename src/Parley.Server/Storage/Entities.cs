@@ -91,7 +91,17 @@ internal sealed class ReplyJob
     public int Attempts { get; set; }
     public string? LeaseOwner { get; set; }
     public DateTime? LeaseExpiresAt { get; set; }
+    // Set by a cancel on a node that is not generating the reply; the generating node's heartbeat acts on it.
+    public bool CancelRequested { get; set; }
     public DateTime CreatedAt { get; init; }
+}
+
+internal sealed class ReplyAttempt
+{
+    public required string MessageId { get; init; }
+    public int Attempt { get; init; }
+    public required string NodeId { get; init; }
+    public DateTime ClaimedAt { get; init; }
 }
 
 internal sealed class UsageRecord

@@ -14,6 +14,7 @@ internal sealed class ParleyDb(DbContextOptions<ParleyDb> options) : DbContext(o
     public DbSet<StreamEvent> StreamEvents => Set<StreamEvent>();
     public DbSet<ReplyJob> ReplyJobs => Set<ReplyJob>();
     public DbSet<UsageRecord> UsageRecords => Set<UsageRecord>();
+    public DbSet<ReplyAttempt> ReplyAttempts => Set<ReplyAttempt>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder builder)
     {
@@ -61,6 +62,12 @@ internal sealed class ParleyDb(DbContextOptions<ParleyDb> options) : DbContext(o
             e.ToTable("reply_jobs");
             e.HasKey(x => x.MessageId);
             e.HasOne<Message>().WithOne().HasForeignKey<ReplyJob>(x => x.MessageId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        model.Entity<ReplyAttempt>(e =>
+        {
+            e.ToTable("reply_attempts");
+            e.HasNoKey();
         });
 
         model.Entity<UsageRecord>(e =>

@@ -12,6 +12,9 @@ internal sealed partial class SchemaMigrator(ParleyDb db, DatabaseTarget target,
 {
     internal sealed record Script(int Version, string Name, string Sql);
 
+    // An arbitrary constant naming Parley's migration lock among PostgreSQL advisory locks.
+    private const long MigrationLockKey = 7_346_001;
+
     public static IReadOnlyList<Script> ScriptsFor(DatabaseKind kind)
     {
         var assembly = typeof(SchemaMigrator).Assembly;
@@ -34,6 +37,8 @@ internal sealed partial class SchemaMigrator(ParleyDb db, DatabaseTarget target,
         try
         {
             if (target.Kind == DatabaseKind.Sqlite) await ExecuteAsync(connection, null, "PRAGMA journal_mode=WAL;", ct);
+            // Nodes of a cluster start together: one migrates while the others wait, then find nothing left to do.
+            if (target.Kind == DatabaseKind.Postgres) await ExecuteAsync(connection, null, $"SELECT pg_advisory_lock({MigrationLockKey});", ct);
             await ExecuteAsync(connection, null,
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);", ct);
 
@@ -57,6 +62,8 @@ internal sealed partial class SchemaMigrator(ParleyDb db, DatabaseTarget target,
         }
         finally
         {
+            if (target.Kind == DatabaseKind.Postgres && connection.State == System.Data.ConnectionState.Open)
+                await ExecuteAsync(connection, null, $"SELECT pg_advisory_unlock({MigrationLockKey});", CancellationToken.None);
             await db.Database.CloseConnectionAsync();
         }
     }

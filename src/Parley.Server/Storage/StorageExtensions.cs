@@ -1,5 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Npgsql;
 
 namespace Parley.Server.Storage;
 
@@ -18,15 +20,22 @@ internal static class StorageExtensions
                     .UseSqlite(connectionString)
                     .AddInterceptors(new SqlitePragmas()));
                 break;
-            default:
-                throw new InvalidOperationException(
-                    "ConnectionStrings:Parley names a PostgreSQL server, but this build of Parley supports SQLite only. " +
-                    "Use a 'Data Source=path' connection string.");
+            case DatabaseKind.Postgres:
+                // One pooled data source per process: EF contexts, the LISTEN connection and the hot raw SQL all
+                // draw from the same pool.
+                var dataSource = new NpgsqlDataSourceBuilder(target.ConnectionString).Build();
+                services.AddSingleton(dataSource);
+                services.AddDbContextFactory<ParleyDb>(o => o.UseNpgsql(dataSource));
+                // PostgreSQL keeps microseconds: the clock is cut to them, so a time a response shows is exactly
+                // the time a later read returns.
+                services.Replace(ServiceDescriptor.Singleton<TimeProvider>(new MicrosecondClock()));
+                break;
         }
 
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<ParleyDb>>().CreateDbContext());
         services.AddScoped<SchemaMigrator>();
         services.AddSingleton<WriteGate>();
+        services.AddSingleton<RateWindows>();
         return services;
     }
 
@@ -47,5 +56,14 @@ internal static class StorageExtensions
         }
         builder.Pooling = true;
         return builder.ToString();
+    }
+
+    private sealed class MicrosecondClock : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow()
+        {
+            var now = System.GetUtcNow();
+            return new DateTimeOffset(now.Ticks - now.Ticks % 10, TimeSpan.Zero);
+        }
     }
 }

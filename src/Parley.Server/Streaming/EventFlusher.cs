@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Parley.Server.Cluster;
+using Parley.Server.Generation;
 using Parley.Server.Storage;
 
 namespace Parley.Server.Streaming;
@@ -13,10 +15,16 @@ namespace Parley.Server.Streaming;
 // Durability window: events not yet flushed (at most one interval, 50 ms by default) are lost if the process
 // dies. Nothing a reader has seen is ever lost, because readers only see committed events; and a reply
 // interrupted by a crash is regenerated after a `reset` event, so the lost tail is never needed.
+//
+// Each batch is fenced (JobFence): the events of a reply whose job this node no longer holds are dropped, not
+// written. On PostgreSQL the same transaction sends one NOTIFY naming every reply it wrote, which wakes those
+// replies' readers on the other nodes when it commits.
 internal sealed class EventFlusher(
     IDbContextFactory<ParleyDb> dbs,
+    DatabaseTarget target,
     WriteGate writes,
     LiveStreams live,
+    ClusterNotifier cluster,
     IOptions<StreamingOptions> options,
     ILogger<EventFlusher> logger) : IAsyncDisposable
 {
@@ -72,8 +80,11 @@ internal sealed class EventFlusher(
 
             try
             {
-                await InsertAsync(taken.SelectMany(t => t.Batch).ToList());
-                foreach (var (writer, batch) in taken) live.Publish(writer.MessageId, batch);
+                var written = await InsertAsync(taken);
+                foreach (var (writer, batch) in taken)
+                {
+                    if (written.Contains(writer.MessageId)) live.Publish(writer.MessageId, batch);
+                }
             }
             catch (Exception) when (taken.Count > 1)
             {
@@ -98,8 +109,7 @@ internal sealed class EventFlusher(
     {
         try
         {
-            await InsertAsync(batch);
-            live.Publish(writer.MessageId, batch);
+            if ((await InsertAsync([(writer, batch)])).Contains(writer.MessageId)) live.Publish(writer.MessageId, batch);
         }
         catch (Exception ex)
         {
@@ -110,12 +120,24 @@ internal sealed class EventFlusher(
         }
     }
 
-    private async Task InsertAsync(List<StreamEvent> events)
+    // Writes the batches whose replies this node still holds, in one transaction; returns those replies.
+    private async Task<HashSet<string>> InsertAsync(List<(StreamEventWriter Writer, List<StreamEvent> Batch)> taken)
     {
         await using var db = await dbs.CreateDbContextAsync();
         using (await writes.EnterAsync(CancellationToken.None))
         {
-            await StreamEventStore.InsertAsync(db, events, CancellationToken.None);
+            await using var tx = await db.Database.BeginTransactionAsync(CancellationToken.None);
+            var leases = taken.Where(t => t.Writer.Lease is not null).Select(t => t.Writer.Lease!).ToList();
+            var held = await JobFence.HeldAsync(db, target, leases, exclusive: false, CancellationToken.None);
+            var kept = taken.Where(t => t.Writer.Lease is null || held.Contains(t.Writer.MessageId)).ToList();
+            foreach (var (writer, _) in taken.Except(kept))
+            {
+                logger.LogWarning("Dropped stream events of reply {MessageId}: this node no longer holds its job", writer.MessageId);
+            }
+            await StreamEventStore.InsertAsync(db, kept.SelectMany(t => t.Batch).ToList(), CancellationToken.None);
+            await cluster.NotifyAsync(db, kept.Select(t => ClusterNotifier.Events(t.Writer.MessageId)), CancellationToken.None);
+            await tx.CommitAsync(CancellationToken.None);
+            return kept.Select(t => t.Writer.MessageId).ToHashSet(StringComparer.Ordinal);
         }
     }
 

@@ -44,6 +44,17 @@ internal sealed class LiveStreams(IOptions<StreamingOptions> options)
         reply.WakeAll();
     }
 
+    // Another node committed events of this reply: its readers here read them from the store.
+    public void Wake(string messageId) => Find(messageId)?.WakeAll();
+
+    // Notifications may have been missed (the LISTEN connection dropped): every reader looks in the store again.
+    public void WakeAll()
+    {
+        List<LiveReply> replies;
+        lock (_gate) replies = [.. _replies.Values];
+        foreach (var reply in replies) reply.WakeAll();
+    }
+
     // The message was deleted: its readers end their streams.
     public void Remove(string messageId)
     {

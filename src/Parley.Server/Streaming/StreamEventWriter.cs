@@ -1,3 +1,4 @@
+using Parley.Server.Generation;
 using Parley.Server.Storage;
 
 namespace Parley.Server.Streaming;
@@ -14,15 +15,19 @@ internal sealed class StreamEventWriter : IAsyncDisposable
     private List<StreamEvent> _pending = [];
     private long _nextSeq;
 
-    public StreamEventWriter(string messageId, long lastStoredSeq, EventFlusher flusher)
+    public StreamEventWriter(string messageId, long lastStoredSeq, EventFlusher flusher, JobLease? lease = null)
     {
         MessageId = messageId;
+        Lease = lease;
         _nextSeq = lastStoredSeq + 1;
         _flusher = flusher;
         flusher.Register(this);
     }
 
     public string MessageId { get; }
+
+    // The worker's lease on the reply: its events are written only while the job row still carries it.
+    public JobLease? Lease { get; }
 
     // Held while this reply's events are being written, so they commit in order and before its `done`.
     internal SemaphoreSlim FlushGate { get; } = new(1, 1);

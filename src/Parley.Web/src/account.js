@@ -63,7 +63,7 @@ export class AccountView {
       return;
     }
     this.keyList.replaceChildren(h('table', { class: 'data-table' },
-      h('thead', {}, h('tr', {}, h('th', { i18n: 'keyName' }), h('th', { text: 'Key' }), h('th', { i18n: 'created' }), h('th', { i18n: 'lastUsed' }), h('th'))),
+      h('thead', {}, h('tr', {}, h('th', { i18n: 'keyName' }), h('th', { i18n: 'key' }), h('th', { i18n: 'created' }), h('th', { i18n: 'lastUsed' }), h('th'))),
       h('tbody', {}, this.keys.map(key => h('tr', {},
         h('td', { text: key.name }),
         h('td', {}, h('code', { text: `${key.prefix}…` })),

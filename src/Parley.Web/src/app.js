@@ -5,7 +5,7 @@ import { confirmDialog, promptDialog, sessionSettingsDialog } from './dialogs.js
 import { h } from './dom.js';
 import { personaName, t } from './i18n.js';
 import { preferencesBar } from './preferences.js';
-import { Sidebar } from './sidebar.js';
+import { defaultTitle, displayTitle, Sidebar } from './sidebar.js';
 
 const demoModel = 'demo';
 
@@ -29,13 +29,16 @@ export async function showApp(root, { user, markdown, onSignOut }) {
       showSessionHeader();
       return session.id;
     },
-    onActivity: async (sessionId, { replyFinished } = {}) => {
-      // The title is set automatically after the first reply, so the finished reply brings a fresh copy.
+    onActivity: async (sessionId, { replyFinished, titleChecks = 3 } = {}) => {
+      // The title is set automatically just after the first reply, so a finished reply brings a fresh copy,
+      // and looks again a few times while the title is still the default.
       try {
         const session = await api(`/api/sessions/${encodeURIComponent(sessionId)}`);
         if (current?.id === session.id) { current = session; showSessionHeader(); }
         sidebar.upsert(session, { toTop: !replyFinished });
-        if (replyFinished && session.title === 'New chat') setTimeout(() => chat.onActivity(sessionId, { replyFinished: true }), 1500);
+        if (replyFinished && session.title === defaultTitle && titleChecks > 1) {
+          setTimeout(() => chat.onActivity(sessionId, { replyFinished: true, titleChecks: titleChecks - 1 }), 1500);
+        }
       } catch {
         // The list catches up on the next load; nothing the user must act on.
       }
@@ -46,12 +49,12 @@ export async function showApp(root, { user, markdown, onSignOut }) {
     onSelect: id => { openSession(id); closeDrawer(); },
     onNew: () => { openSession(null); closeDrawer(); chat.focusInput(); },
     onRename: async session => {
-      const title = await promptDialog({ titleKey: 'renameChat', labelKey: 'title', value: session.title });
+      const title = await promptDialog({ titleKey: 'renameChat', labelKey: 'title', value: displayTitle(session) });
       if (!title) return;
       await updateSession(session.id, { title });
     },
     onDelete: async session => {
-      if (!await confirmDialog({ messageKey: 'deleteConfirm', vars: { title: session.title } })) return;
+      if (!await confirmDialog({ messageKey: 'deleteConfirm', vars: { title: displayTitle(session) } })) return;
       try {
         await api(`/api/sessions/${encodeURIComponent(session.id)}`, { method: 'DELETE' });
         sidebar.remove(session.id);
@@ -106,9 +109,9 @@ export async function showApp(root, { user, markdown, onSignOut }) {
     personaSelect.value = current?.personaId ?? draft.personaId;
     modelSelect.value = current?.model ?? draft.model;
     offlineBadge.hidden = modelSelect.value !== demoModel;
-    titleText.textContent = current ? current.title : t('newChat');
+    titleText.textContent = current ? displayTitle(current) : t('newChat');
     settingsButton.hidden = !current;
-    document.title = current ? `${current.title} · Parley` : 'Parley';
+    document.title = current ? `${displayTitle(current)} · Parley` : 'Parley';
   }
 
   async function openSession(id) {
@@ -150,9 +153,12 @@ export async function showApp(root, { user, markdown, onSignOut }) {
 
   async function openSettings() {
     if (!current) return;
-    const result = await sessionSettingsDialog(current);
+    const shownTitle = displayTitle(current);
+    const result = await sessionSettingsDialog({ ...current, title: shownTitle });
     if (result.action === 'save') {
-      await updateSession(current.id, { title: result.title || current.title, systemPrompt: result.systemPrompt });
+      // An untouched title is left alone, so the automatic title can still replace the default one.
+      const title = result.title && result.title !== shownTitle ? result.title : undefined;
+      await updateSession(current.id, { title, systemPrompt: result.systemPrompt });
     } else if (result.action === 'clear') {
       if (!await confirmDialog({ messageKey: 'clearConfirm', confirmKey: 'clear' })) return;
       try {

@@ -1,6 +1,7 @@
 import { api, whenSignedOut } from './api.js';
 import { showApp } from './app.js';
 import { showAuth } from './auth.js';
+import { h } from './dom.js';
 import { setLanguage, language, t } from './i18n.js';
 import { createMarkdown } from './markdown.js';
 import { applyTheme, savedTheme } from './preferences.js';
@@ -18,7 +19,8 @@ async function start() {
     await showApp(root, { user, markdown, onSignOut: signIn });
   } catch (error) {
     if (error?.status === 401) signIn();
-    else root.textContent = t('errNetwork');
+    else root.replaceChildren(h('div', { class: 'boot-error', role: 'alert' },
+      h('p', { i18n: 'errNetwork' }), h('button', { type: 'button', class: 'primary', i18n: 'retry', on: { click: start } })));
   }
 }
 

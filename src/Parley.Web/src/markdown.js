@@ -33,7 +33,8 @@ export function createMarkdown(window, label = key => key) {
         const language = (lang ?? '').trim().split(/\s+/)[0].toLowerCase();
         const known = language && hljs.getLanguage(language);
         const body = known ? hljs.highlight(text, { language, ignoreIllegals: true }).value : escapeHtml(text);
-        return `<pre data-lang="${escapeHtml(language)}"><code class="hljs${known ? ' language-' + escapeHtml(language) : ''}">${body}</code></pre>\n`;
+        const label = language ? ` lang-${escapeHtml(language)}` : '';
+        return `<pre><code class="hljs${known ? ' language-' + escapeHtml(language) : ''}${label}">${body}</code></pre>\n`;
       },
     },
   });
@@ -42,6 +43,8 @@ export function createMarkdown(window, label = key => key) {
     RETURN_DOM_FRAGMENT: true,
     FORBID_TAGS: ['img', 'image', 'svg', 'math', 'style', 'form', 'input', 'button', 'textarea', 'select', 'iframe', 'object', 'embed', 'video', 'audio', 'source', 'picture', 'link', 'meta', 'base'],
     FORBID_ATTR: ['style', 'srcset', 'background', 'poster', 'formaction'],
+    // Data attributes drive the page's own behaviour (translations), so output may not bring any.
+    ALLOW_DATA_ATTR: false,
   };
 
   // Markdown text to a sanitised fragment of the page's document.
@@ -59,7 +62,7 @@ export function createMarkdown(window, label = key => key) {
       head.className = 'code-head';
       const lang = document.createElement('span');
       lang.className = 'code-lang';
-      lang.textContent = pre.dataset.lang || '';
+      lang.textContent = [...(pre.querySelector('code')?.classList ?? [])].find(c => c.startsWith('lang-'))?.slice(5) ?? '';
       const copy = document.createElement('button');
       copy.type = 'button';
       copy.className = 'copy-code';
@@ -69,7 +72,10 @@ export function createMarkdown(window, label = key => key) {
       pre.replaceWith(wrapper);
       wrapper.append(head, pre);
     }
-    for (const note of fragment.querySelectorAll('[data-i18n]')) note.textContent = label(note.dataset.i18n);
+    for (const note of fragment.querySelectorAll('.remote-image-note')) {
+      note.dataset.i18n = 'imageNotLoaded';
+      note.textContent = label('imageNotLoaded');
+    }
     return fragment;
   }
 
@@ -104,7 +110,7 @@ export function createMarkdown(window, label = key => key) {
 function remoteImage(href, alt, label) {
   const text = escapeHtml(alt || href || '');
   const safeHref = /^https?:/i.test(href ?? '') ? ` href="${escapeHtml(href)}"` : '';
-  return `<span class="remote-image"><span class="remote-image-note" data-i18n="imageNotLoaded">${escapeHtml(label('imageNotLoaded'))}</span> <a${safeHref}>${text}</a></span>`;
+  return `<span class="remote-image"><span class="remote-image-note"></span> <a${safeHref}>${text}</a></span>`;
 }
 
 export function escapeHtml(text) {

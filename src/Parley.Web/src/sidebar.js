@@ -2,6 +2,14 @@ import { api } from './api.js';
 import { h } from './dom.js';
 import { t } from './i18n.js';
 
+// The server names a new session "New chat" until it titles it after the first reply; that one is shown in
+// the page's language.
+export const defaultTitle = 'New chat';
+
+export function displayTitle(session) {
+  return session.title === defaultTitle ? t('newChat') : session.title;
+}
+
 // The chat list, most recently updated first. It fetches the next page when its end scrolls into view.
 export class Sidebar {
   constructor({ onSelect, onNew, onRename, onDelete }) {
@@ -72,12 +80,13 @@ export class Sidebar {
     this.empty.hidden = !this.loadedOnce || this.sessions.length > 0;
     this.list.replaceChildren(...this.sessions.map(session => {
       const current = session.id === this.currentId;
+      const title = displayTitle(session);
       return h('li', { class: current ? 'session current' : 'session', 'data-session-id': session.id },
-        h('button', { type: 'button', class: 'session-link', 'aria-current': current ? 'page' : null, text: session.title, title: session.title,
+        h('button', { type: 'button', class: 'session-link', 'aria-current': current ? 'page' : null, text: title, title,
           on: { click: () => this.handlers.onSelect(session.id) } }),
-        h('button', { type: 'button', class: 'icon-button session-rename', 'aria-label': `${t('renameChat')}: ${session.title}`, title: t('rename'), text: '✎',
+        h('button', { type: 'button', class: 'icon-button session-rename', 'aria-label': `${t('renameChat')}: ${title}`, title: t('rename'), text: '✎',
           on: { click: () => this.handlers.onRename(session) } }),
-        h('button', { type: 'button', class: 'icon-button session-delete', 'aria-label': `${t('deleteChat')}: ${session.title}`, title: t('deleteChat'), text: '×',
+        h('button', { type: 'button', class: 'icon-button session-delete', 'aria-label': `${t('deleteChat')}: ${title}`, title: t('deleteChat'), text: '×',
           on: { click: () => this.handlers.onDelete(session) } }));
     }));
   }

@@ -28,6 +28,7 @@ test('code blocks are highlighted and get a copy button', () => {
   assert.ok(div.querySelector('.code-block pre code.hljs.language-python'));
   assert.ok(div.querySelector('.hljs-keyword'));
   assert.equal(div.querySelector('button.copy-code').textContent, '[copyCode]');
+  assert.equal(div.querySelector('.code-lang').textContent, 'python');
   assert.match(div.querySelector('code').textContent, /def f\(\):/);
 });
 
@@ -36,6 +37,13 @@ test('raw HTML shows as text: no script, no handlers, no img', () => {
   assert.equal(div.querySelectorAll('img, script, iframe, [onerror], [onclick], b').length, 0);
   assert.match(div.textContent, /<script>window.pwned=2<\/script>/);
   assert.match(div.textContent, /<img src=x onerror/);
+});
+
+test('output cannot bring data attributes that drive the page', () => {
+  const html = md.sanitize('<p data-i18n="signOut">x</p><span data-parley="1">y</span>');
+  const holder = window.document.createElement('div');
+  holder.append(html);
+  assert.equal(holder.querySelectorAll('[data-i18n], [data-parley]').length, 0);
 });
 
 test('javascript:, data: and vbscript: links lose their target', () => {

@@ -1,13 +1,22 @@
+#if POSTGRES
+using Npgsql;
+#else
 using Microsoft.Data.Sqlite;
+#endif
 
 namespace Parley.Tests.Auth;
 
-// Reads the test server's SQLite file directly, to check what is really stored.
+// Reads the test server's database directly, to check what is really stored. `database` is the SQLite file, or
+// on the PostgreSQL tier the connection string.
 public static class DatabaseFile
 {
-    public static List<object?[]> Query(string path, string sql, params (string Name, object Value)[] parameters)
+    public static List<object?[]> Query(string database, string sql, params (string Name, object Value)[] parameters)
     {
-        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+#if POSTGRES
+        using var connection = new NpgsqlConnection(database + ";Pooling=false");
+#else
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = database, Pooling = false }.ToString());
+#endif
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = sql;
@@ -23,6 +32,19 @@ public static class DatabaseFile
         return rows;
     }
 
+#if POSTGRES
+    // Everything the database holds in its tables, every row as text, for searching.
+    public static string RawText(string database)
+    {
+        var tables = Query(database, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'").Select(r => (string)r[0]!);
+        var text = new System.Text.StringBuilder();
+        foreach (var table in tables)
+        {
+            foreach (var row in Query(database, $"SELECT t::text FROM \"{table}\" t")) text.AppendLine((string?)row[0]);
+        }
+        return text.ToString();
+    }
+#else
     // Every byte SQLite holds for the database (main file and write-ahead log), as Latin-1 text for searching.
     public static string RawText(string path)
     {
@@ -36,4 +58,5 @@ public static class DatabaseFile
         }
         return text.ToString();
     }
+#endif
 }

@@ -66,7 +66,11 @@ public sealed class DemoModelTests(AppFixture fixture) : IClassFixture<AppFixtur
         var expected = Encoding.UTF8.GetBytes(text);
         Assert.Equal(expected, Encoding.UTF8.GetBytes((await client.GetAsync($"/api/messages/{user.Str("id")}")).Str("content")));
         var stored = await new ParleyDatabase(fixture.App.DatabasePath)
+#if POSTGRES
+            .ScalarAsync("SELECT convert_to(content, 'UTF8') FROM messages WHERE id = @m", ("@m", user.Str("id")));
+#else
             .ScalarAsync("SELECT CAST(content AS BLOB) FROM messages WHERE id = @m", ("@m", user.Str("id")));
+#endif
         Assert.Equal(expected, Assert.IsType<byte[]>(stored));
 
         Assert.Contains(text, finished.Str("content"));

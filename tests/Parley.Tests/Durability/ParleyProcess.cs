@@ -20,12 +20,23 @@ public sealed class ParleyProcess : IAsyncDisposable
     private readonly List<string> _output = [];
     private readonly List<string> _earlierLives = [];
     private Process? _process;
+#if POSTGRES
+    private readonly string? _ownDatabase;
+#endif
     private int _lives;
 
     private ParleyProcess(IDictionary<string, string?> settings)
     {
         DataFolder = Path.Combine(Path.GetTempPath(), "parley-durability", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(DataFolder);
+#if POSTGRES
+        // Several processes share one database when the caller names it (a cluster of nodes).
+        DatabasePath = settings.TryGetValue("ConnectionStrings:Parley", out var shared) && shared is not null
+            ? shared
+            : _ownDatabase = PostgresCluster.Shared.CreateDatabase();
+#else
+        DatabasePath = Path.Combine(DataFolder, "parley.db");
+#endif
         _settings = TestSettings.Fast(DatabasePath);
         // Keeps the captured output to what helps diagnose a failure.
         _settings["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Warning";
@@ -35,7 +46,8 @@ public sealed class ParleyProcess : IAsyncDisposable
 
     public string DataFolder { get; }
 
-    public string DatabasePath => Path.Combine(DataFolder, "parley.db");
+    // The SQLite file, or on the PostgreSQL tier the connection string of the server's database.
+    public string DatabasePath { get; }
 
     public int Port { get; private set; }
 
@@ -313,6 +325,9 @@ public sealed class ParleyProcess : IAsyncDisposable
         }
         _process?.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+#if POSTGRES
+        if (_ownDatabase is not null) PostgresCluster.Shared.DropDatabase(_ownDatabase);
+#endif
         try { Directory.Delete(DataFolder, recursive: true); } catch (IOException) { }
     }
 

@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Parley.Tests.Infrastructure;
 
 // The test host: the real Parley pipeline on a real Kestrel port over a real SQLite file in a temporary
-// folder. The demo model is sped up so replies take a fraction of a second; tests that need a slow reply
+// folder (on the PostgreSQL tier, over a database of its own in the run's PostgreSQL cluster). The demo model is sped up so replies take a fraction of a second; tests that need a slow reply
 // (to cancel or resume it mid-stream) start their own app with different settings.
 public class ParleyApp : WebApplicationFactory<Program>
 {
@@ -19,6 +19,11 @@ public class ParleyApp : WebApplicationFactory<Program>
     {
         DataFolder = Path.Combine(Path.GetTempPath(), "parley-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(DataFolder);
+#if POSTGRES
+        DatabasePath = PostgresCluster.Shared.CreateDatabase();
+#else
+        DatabasePath = Path.Combine(DataFolder, "parley.db");
+#endif
         _settings = TestSettings.Fast(DatabasePath);
         foreach (var (key, value) in overrides) _settings[key] = value;
         UseKestrel(0);
@@ -26,7 +31,8 @@ public class ParleyApp : WebApplicationFactory<Program>
 
     public string DataFolder { get; }
 
-    public string DatabasePath => Path.Combine(DataFolder, "parley.db");
+    // The SQLite file, or on the PostgreSQL tier the connection string of this host's database.
+    public string DatabasePath { get; }
 
     public Uri BaseAddress
     {
@@ -59,6 +65,9 @@ public class ParleyApp : WebApplicationFactory<Program>
         await base.DisposeAsync();
         GC.SuppressFinalize(this);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+#if POSTGRES
+        PostgresCluster.Shared.DropDatabase(DatabasePath);
+#endif
         try { Directory.Delete(DataFolder, recursive: true); } catch (IOException) { }
     }
 }

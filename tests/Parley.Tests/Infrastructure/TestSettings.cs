@@ -4,9 +4,16 @@ namespace Parley.Tests.Infrastructure;
 // cheap password hash, and a demo model fast enough that a reply takes a fraction of a second.
 public static class TestSettings
 {
-    public static Dictionary<string, string?> Fast(string databasePath) => new()
+    // `database` is the SQLite file, or on the PostgreSQL tier the connection string of the host's own database.
+    public static Dictionary<string, string?> Fast(string database) => new()
     {
-        ["ConnectionStrings:Parley"] = $"Data Source={databasePath}",
+#if POSTGRES
+        ["ConnectionStrings:Parley"] = database,
+        // A restarted node is a new owner: it takes over its predecessor's replies once their leases lapse.
+        ["Parley:Generation:LeaseSeconds"] = "4",
+#else
+        ["ConnectionStrings:Parley"] = $"Data Source={database}",
+#endif
         ["Parley:Auth:PasswordIterations"] = "10000",
         ["Parley:Demo:FirstTokenDelayMs"] = "20",
         ["Parley:Demo:TokensPerSecond"] = "400",

@@ -8,9 +8,25 @@ public sealed class FirstRunTests(FreshServerFixture fixture) : IClassFixture<Fr
     public async Task First_visit_creates_the_admin_then_a_reply_streams_in_several_steps()
     {
         var page = await fixture.NewPageAsync(new() { ColorScheme = ColorScheme.Light });
+        // Anything the CSP blocked, any script error, or a failed request shows up here. The one expected failure
+        // is the page asking who is signed in before anyone is.
+        var errors = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error" && !message.Text.StartsWith("Failed to load resource", StringComparison.Ordinal)) errors.Add(message.Text);
+        };
+        page.PageError += (_, error) => errors.Add(error);
+        page.Response += (_, response) =>
+        {
+            if (response.Status >= 400 && !(response.Status == 401 && response.Url.EndsWith("/api/me", StringComparison.Ordinal)))
+            {
+                errors.Add($"{response.Status} {response.Url}");
+            }
+        };
         await page.GotoAsync("/");
         await Expect(page.Locator("#auth-heading")).ToHaveTextAsync("Welcome to Parley");
         await Expect(page.Locator(".auth-form button[type=submit]")).ToHaveTextAsync("Create admin account");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(RepositoryPaths.Screenshots, "light-first-run.png") });
 
         var chat = await ChatPage.RegisterAsync(page, "admin");
         var me = await chat.GetJsonAsync("/api/me");
@@ -42,5 +58,6 @@ public sealed class FirstRunTests(FreshServerFixture fixture) : IClassFixture<Fr
         // The session appears in the sidebar once it has a title.
         await Expect(page.Locator(".session-list li")).ToHaveCountAsync(1);
         await chat.ScreenshotAsync("light-chat");
+        Assert.Empty(errors);
     }
 }

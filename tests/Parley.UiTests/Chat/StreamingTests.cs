@@ -8,6 +8,7 @@ public sealed class StreamingTests(UiFixture fixture) : IClassFixture<UiFixture>
     public async Task Stop_midway_keeps_the_partial_text_and_shows_stopped()
     {
         var chat = await ChatPage.RegisterAsync(await fixture.NewPageAsync());
+        await chat.Page.Locator("select.model-select").SelectOptionAsync(UiFixture.SlowModel);
         await chat.SendAsync("Write a long answer, please.");
         await Expect(chat.LastReplyBody).Not.ToBeEmptyAsync();
 
@@ -27,6 +28,7 @@ public sealed class StreamingTests(UiFixture fixture) : IClassFixture<UiFixture>
     public async Task Reloading_during_a_reply_resumes_it_and_ends_equal_to_the_stored_message()
     {
         var chat = await ChatPage.RegisterAsync(await fixture.NewPageAsync());
+        await chat.Page.Locator("select.model-select").SelectOptionAsync(UiFixture.SlowModel);
         await chat.SendAsync("Tell me a story about resuming streams.");
         await Expect(chat.LastReplyBody).Not.ToBeEmptyAsync();
         var replyId = await chat.LastReplyIdAsync();
@@ -50,6 +52,7 @@ public sealed class StreamingTests(UiFixture fixture) : IClassFixture<UiFixture>
     public async Task Losing_the_network_mid_reply_shows_it_and_resumes_without_loss_or_duplicates()
     {
         var chat = await ChatPage.RegisterAsync(await fixture.NewPageAsync());
+        await chat.Page.Locator("select.model-select").SelectOptionAsync(UiFixture.SlowModel);
         await chat.SendAsync("Keep talking while my network drops.");
         await Expect(chat.LastReplyBody).Not.ToBeEmptyAsync();
         var replyId = await chat.LastReplyIdAsync();
@@ -69,6 +72,33 @@ public sealed class StreamingTests(UiFixture fixture) : IClassFixture<UiFixture>
         var stored = await chat.GetJsonAsync($"/api/messages/{replyId}");
         Assert.Equal(stored.GetProperty("content").GetString(), shown);
         Assert.StartsWith(whileOffline, shown);
+    }
+
+    [Fact]
+    public async Task The_conversation_follows_the_reply_unless_the_reader_scrolled_up()
+    {
+        // A small screen, so a long reply overflows the conversation.
+        var chat = await ChatPage.RegisterAsync(await fixture.NewPageAsync(new() { ViewportSize = new() { Width = 390, Height = 480 } }));
+        var conversation = chat.Page.Locator(".conversation");
+        const string distanceFromBottom = "el => el.scrollHeight - el.scrollTop - el.clientHeight";
+        await chat.Page.Locator("select.model-select").SelectOptionAsync(UiFixture.SlowModel);
+        await chat.SendAsync("A long reply, please.");
+
+        // Following: while the reply grows past the screen, the view stays at its end.
+        await Expect(chat.LastReplyBody).ToContainTextAsync("w90");
+        Assert.True(await conversation.EvaluateAsync<double>("el => el.scrollHeight - el.clientHeight") > 50);
+        Assert.True(await conversation.EvaluateAsync<double>(distanceFromBottom) < 50);
+
+        // Scrolled up: the reply keeps growing, the view stays put, and a button offers the way back.
+        await conversation.EvaluateAsync("el => el.scrollTo(0, 0)");
+        await Expect(chat.LastReplyBody).ToContainTextAsync("w150");
+        Assert.Equal(0, await conversation.EvaluateAsync<double>("el => el.scrollTop"));
+        var jump = chat.Page.Locator("button.jump-button");
+        await Expect(jump).ToBeVisibleAsync();
+        await jump.ClickAsync();
+        await Expect(jump).ToBeHiddenAsync();
+        await chat.WaitForReplyStatusAsync("complete");
+        Assert.True(await conversation.EvaluateAsync<double>(distanceFromBottom) < 50);
     }
 
     [Fact]

@@ -16,6 +16,8 @@ public sealed class BrowserSession : IAsyncDisposable
     public static async Task<BrowserSession> LaunchAsync()
     {
         await Chromium.EnsureInstalledAsync();
+        // Streams on a busy two-core CI machine can take a while; a genuinely stuck page still fails in 15 s.
+        SetDefaultExpectTimeout(15_000);
         var playwright = await Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

@@ -10,6 +10,9 @@ public class UiFixture : IAsyncLifetime
 
     // FakeLlm echoes the user's message word by word; 120 tokens leaves room for a long message.
     public const string EchoModel = "fake?tokens=120&tps=40";
+    // A reply of about ten seconds, long enough to stop it, reload the page or drop the network mid-reply even
+    // on a busy machine.
+    public const string SlowModel = "fake?tokens=200&tps=20";
     // An upstream that refuses Parley's API key: the reply ends as an error the user must be told about.
     public const string RefusingModel = "fake?status=401";
 
@@ -27,6 +30,7 @@ public class UiFixture : IAsyncLifetime
             ["Parley:Providers:fake:ApiKey"] = "sk-ui-tests",
             ["Parley:Providers:fake:Models:0"] = EchoModel,
             ["Parley:Providers:fake:Models:1"] = RefusingModel,
+            ["Parley:Providers:fake:Models:2"] = SlowModel,
             // Two sends a minute, so a test can meet the rate limit without waiting.
             ["Parley:Limits:SendsPerMinute"] = SendsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });

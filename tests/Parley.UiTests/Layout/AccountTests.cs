@@ -22,6 +22,7 @@ public sealed class AccountTests(UiFixture fixture) : IClassFixture<UiFixture>
         await Expect(key).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\S{20,}$"));
         var secret = await key.TextContentAsync();
         await Expect(page.Locator(".key-list")).ToContainTextAsync("laptop");
+        await chat.ScreenshotAsync("light-account");
         // The list never shows the secret again.
         Assert.DoesNotContain(secret!, await page.Locator(".key-list").InnerTextAsync());
 

@@ -36,6 +36,8 @@ public sealed class ThemeAndPhoneTests(UiFixture fixture) : IClassFixture<UiFixt
             IsMobile = true,
             HasTouch = true,
             ColorScheme = ColorScheme.Light,
+            // No drawer animation, so the screenshot shows it open rather than sliding in.
+            ReducedMotion = ReducedMotion.Reduce,
         });
         var chat = await ChatPage.RegisterAsync(page);
         await Expect(page.Locator("#sidebar")).ToBeHiddenAsync();

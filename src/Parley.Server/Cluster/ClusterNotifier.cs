@@ -1,0 +1,123 @@
+using System.Text;
+using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
+using Parley.Server.Storage;
+
+namespace Parley.Server.Cluster;
+
+// Tells the other nodes (through PostgreSQL's NOTIFY on one channel) what changed, so they look in the
+// database at once instead of at their next poll. A notification is only a wake-up: what it points at is
+// already committed, and a node that misses one (its LISTEN connection dropped) catches up from the database.
+// On SQLite there is one node, and every method does nothing.
+//
+// A payload is lines of "<kind> <message id> [<detail>]":
+//   e  new events of a reply are committed          s  a reply's status changed (detail: the status)
+//   c  cancel this reply wherever it is generated   d  this reply was deleted with its conversation
+//   w  new work is queued
+// Events are coalesced: one NOTIFY per flush transaction lists every reply it wrote, so PostgreSQL's work
+// grows with flushes (every FlushIntervalMs per node), not with tokens.
+internal sealed class ClusterNotifier(DatabaseTarget target, IServiceProvider services, ILogger<ClusterNotifier> logger) : IAsyncDisposable
+{
+    public const string Channel = "parley";
+
+    // PostgreSQL refuses payloads of 8000 bytes or more.
+    private const int MaxPayloadBytes = 7_000;
+
+    private readonly Channel<string> _posted = System.Threading.Channels.Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Lock _lock = new();
+    private Task? _sender;
+
+    public bool Enabled => target.Kind == DatabaseKind.Postgres;
+
+    public static string Events(string messageId) => "e " + messageId;
+
+    public static string Status(string messageId, string status) => $"s {messageId} {status}";
+
+    public static string Cancel(string messageId) => "c " + messageId;
+
+    public static string Deleted(string messageId) => "d " + messageId;
+
+    public const string NewWork = "w";
+
+    // Sends on the context's connection, inside its current transaction if it has one: PostgreSQL delivers the
+    // notification when (and only if) the transaction commits, so no node is woken for something not yet there.
+    public async Task NotifyAsync(ParleyDb db, IEnumerable<string> lines, CancellationToken ct)
+    {
+        if (!Enabled) return;
+        foreach (var payload in Payloads(lines))
+        {
+            await using var command = db.Database.GetDbConnection().CreateCommand();
+            command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+            command.CommandText = $"SELECT pg_notify('{Channel}', @payload)";
+            command.Parameters.Add(new NpgsqlParameter("payload", payload));
+            await db.Database.OpenConnectionAsync(ct);
+            try
+            {
+                await command.ExecuteScalarAsync(ct);
+            }
+            finally
+            {
+                await db.Database.CloseConnectionAsync();
+            }
+        }
+    }
+
+    // For wake-ups that follow a commit made elsewhere (a send, a cancel, a delete): queued and sent by one loop,
+    // which coalesces whatever piled up while it was sending. A lost one costs only time: nodes also poll.
+    public void Post(string line)
+    {
+        if (!Enabled) return;
+        _posted.Writer.TryWrite(line);
+        lock (_lock) _sender ??= Task.Run(SendPostedAsync);
+    }
+
+    private async Task SendPostedAsync()
+    {
+        var dataSource = services.GetRequiredService<NpgsqlDataSource>();
+        while (await _posted.Reader.WaitToReadAsync())
+        {
+            var lines = new HashSet<string>(StringComparer.Ordinal);
+            while (_posted.Reader.TryRead(out var line)) lines.Add(line);
+            try
+            {
+                await using var connection = await dataSource.OpenConnectionAsync();
+                foreach (var payload in Payloads(lines))
+                {
+                    await using var command = new NpgsqlCommand($"SELECT pg_notify('{Channel}', @payload)", connection);
+                    command.Parameters.AddWithValue("payload", payload);
+                    await command.ExecuteScalarAsync();
+                }
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Sending a cluster notification failed; other nodes will find the change when they next poll");
+            }
+        }
+    }
+
+    private static IEnumerable<string> Payloads(IEnumerable<string> lines)
+    {
+        var payload = new StringBuilder();
+        foreach (var line in lines)
+        {
+            if (payload.Length > 0 && Encoding.UTF8.GetByteCount(line) + payload.Length + 1 > MaxPayloadBytes)
+            {
+                yield return payload.ToString();
+                payload.Clear();
+            }
+            if (payload.Length > 0) payload.Append('\n');
+            payload.Append(line);
+        }
+        if (payload.Length > 0) yield return payload.ToString();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _posted.Writer.TryComplete();
+        Task? sender;
+        lock (_lock) sender = _sender;
+        if (sender is not null) await sender;
+    }
+}

@@ -1,0 +1,53 @@
+using Microsoft.EntityFrameworkCore;
+using Parley.Server.Storage;
+
+namespace Parley.Server.Generation;
+
+// What a worker holds while it generates a reply: the job row, owned by its node for one attempt. A node never
+// claims a row it owns, and every claim counts an attempt, so (owner, attempt) names one run of one reply.
+internal sealed record JobLease(string MessageId, string Owner, int Attempt);
+
+// Fencing: every write a worker makes to a reply (its events, its start, its end, a hand-back) first checks,
+// inside the write's own transaction, that the job row still carries the worker's lease. A worker whose lease
+// lapsed and was taken over (it stalled, or lost its network for a while) therefore writes nothing more, even
+// if it has not noticed yet. On PostgreSQL the rows are also locked until the transaction ends, so a claim by
+// another node waits for the write instead of slipping in between the check and the write.
+internal static class JobFence
+{
+    // Locks the job rows of replies about to be ended or deleted without a lease (a cancel, a delete), before
+    // anything else is touched. Every transaction that changes a reply locks its job row first, then the
+    // message, then the session; in one order, PostgreSQL transactions never wait for each other in a cycle.
+    public static async Task LockAsync(ParleyDb db, DatabaseTarget target, IReadOnlyCollection<string> messageIds, CancellationToken ct)
+    {
+        if (target.Kind != DatabaseKind.Postgres || messageIds.Count == 0) return;
+        var ids = messageIds.Distinct().OrderBy(id => id, StringComparer.Ordinal).ToArray();
+        await db.ReplyJobs.FromSql($"SELECT * FROM reply_jobs WHERE message_id = ANY({ids}) ORDER BY message_id FOR UPDATE")
+            .AsNoTracking().Select(j => j.MessageId).ToListAsync(ct);
+    }
+
+    // The message ids, among the given leases, whose job row still carries that lease.
+    public static async Task<HashSet<string>> HeldAsync(ParleyDb db, DatabaseTarget target, IReadOnlyCollection<JobLease> leases, bool exclusive,
+        CancellationToken ct)
+    {
+        if (leases.Count == 0) return [];
+        var ids = leases.Select(l => l.MessageId).Distinct().OrderBy(id => id, StringComparer.Ordinal).ToArray();
+        List<ReplyJob> rows;
+        if (target.Kind == DatabaseKind.Postgres)
+        {
+            rows = exclusive
+                ? await db.ReplyJobs.FromSql($"SELECT * FROM reply_jobs WHERE message_id = ANY({ids}) ORDER BY message_id FOR UPDATE").AsNoTracking().ToListAsync(ct)
+                : await db.ReplyJobs.FromSql($"SELECT * FROM reply_jobs WHERE message_id = ANY({ids}) ORDER BY message_id FOR SHARE").AsNoTracking().ToListAsync(ct);
+        }
+        else
+        {
+            // SQLite has one writer at a time: inside the caller's write transaction nothing can change the rows.
+            rows = await db.ReplyJobs.AsNoTracking().Where(j => ids.Contains(j.MessageId)).ToListAsync(ct);
+        }
+        var held = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var lease in leases)
+        {
+            if (rows.Any(r => r.MessageId == lease.MessageId && r.LeaseOwner == lease.Owner && r.Attempts == lease.Attempt)) held.Add(lease.MessageId);
+        }
+        return held;
+    }
+}
