@@ -63,12 +63,13 @@ export class AccountView {
       return;
     }
     this.keyList.replaceChildren(h('table', { class: 'data-table' },
-      h('thead', {}, h('tr', {}, h('th', { i18n: 'keyName' }), h('th', { i18n: 'key' }), h('th', { i18n: 'created' }), h('th', { i18n: 'lastUsed' }), h('th'))),
+      h('thead', {}, h('tr', {}, h('th', { i18n: 'keyName' }), h('th', { i18n: 'key' }), h('th', { i18n: 'created' }), h('th', { i18n: 'lastUsed' }), h('th', { i18n: 'keyUsage' }), h('th'))),
       h('tbody', {}, this.keys.map(key => h('tr', {},
         h('td', { text: key.name }),
         h('td', {}, h('code', { text: `${key.prefix}…` })),
         h('td', { text: formatTime(key.createdAt) }),
         h('td', { text: key.lastUsedAt ? formatTime(key.lastUsedAt) : t('never') }),
+        h('td', { text: key.usage ? `${formatNumber(key.usage.totalTokens)} (${formatNumber(key.usage.requests)})` : '–' }),
         h('td', {}, h('button', { type: 'button', class: 'danger small', i18n: 'revoke', 'aria-label': `${t('revoke')}: ${key.name}`, on: { click: async () => {
           if (!await confirmDialog({ messageKey: 'revokeConfirm', vars: { name: key.name }, confirmKey: 'revoke' })) return;
           try { await api(`/api/keys/${encodeURIComponent(key.id)}`, { method: 'DELETE' }); await this.loadKeys(); }
@@ -84,7 +85,7 @@ export class AccountView {
   renderUsage() {
     const u = this.usageData;
     if (!u) return;
-    const number = n => n.toLocaleString(language() === 'zh' ? 'zh-CN' : 'en');
+    const number = formatNumber;
     const totals = h('dl', { class: 'usage-totals' },
       [['requests', u.requests], ['promptTokens', u.promptTokens], ['completionTokens', u.completionTokens], ['totalTokens', u.totalTokens]]
         .map(([key, value]) => h('div', {}, h('dt', { i18n: key }), h('dd', { text: number(value) }))));
@@ -94,6 +95,10 @@ export class AccountView {
         h('td', { text: number(m.promptTokens) }), h('td', { text: number(m.completionTokens) })))));
     this.usage.replaceChildren(totals, byModel);
   }
+}
+
+function formatNumber(n) {
+  return n.toLocaleString(language() === 'zh' ? 'zh-CN' : 'en');
 }
 
 function formatTime(iso) {

@@ -26,6 +26,18 @@ public sealed class AccountTests(UiFixture fixture) : IClassFixture<UiFixture>
         // The list never shows the secret again.
         Assert.DoesNotContain(secret!, await page.Locator(".key-list").InnerTextAsync());
 
+        // A program uses the key on /v1; the key's row then shows what it spent.
+        using (var http = new HttpClient { BaseAddress = fixture.Server.BaseAddress })
+        {
+            http.DefaultRequestHeaders.Authorization = new("Bearer", secret);
+            using var body = new StringContent("""{"model":"demo","max_tokens":3,"messages":[{"role":"user","content":"hi"}]}""",
+                System.Text.Encoding.UTF8, "application/json");
+            (await http.PostAsync("/v1/chat/completions", body)).EnsureSuccessStatusCode();
+        }
+        await page.Locator("button", new() { HasText = "Back to chat" }).ClickAsync();
+        await page.Locator("button", new() { HasText = "API keys and usage" }).ClickAsync();
+        await Expect(page.Locator(".key-list")).ToContainTextAsync("(1)");
+
         await page.Locator(".key-list button", new() { HasText = "Revoke" }).ClickAsync();
         await page.Locator("dialog button[value=ok]").ClickAsync();
         await Expect(page.Locator(".key-list")).ToContainTextAsync("No API keys yet.");
