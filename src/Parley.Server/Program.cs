@@ -1,3 +1,4 @@
+using Parley.Server.Admin;
 using Parley.Server.Auth;
 using Parley.Server.Cluster;
 using Parley.Server.Generation;
@@ -54,6 +55,7 @@ app.UseParleyAuth();
 app.MapHealth();
 app.MapAuth();
 app.MapKeys();
+app.MapAdmin();
 app.MapPersonas();
 app.MapModels();
 app.MapSessions();

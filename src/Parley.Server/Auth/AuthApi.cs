@@ -92,6 +92,7 @@ internal static partial class AuthApi
         var valid = user is not null ? await hasher.VerifyAsync(body.Password!, user.PasswordHash, ct) : await VerifyNothingAsync(hasher, body.Password!, ct);
         if (!valid || user is null) return Problems.Unauthorized("The username or password is wrong.");
         throttle.Succeeded(body.Username!, address);
+        if (user.Disabled) return Problems.Forbidden("This account is disabled. Ask an administrator to enable it.");
 
         var token = Secrets.NewToken();
         var now = clock.GetUtcNow().UtcDateTime;

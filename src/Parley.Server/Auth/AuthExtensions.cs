@@ -14,6 +14,10 @@ internal static class AuthExtensions
         // so with AllowAnonymous, so nothing is open because someone forgot a line.
         services.AddAuthorization(o => o.FallbackPolicy = new AuthorizationPolicyBuilder(ParleyAuthenticationHandler.SchemeName)
             .RequireAuthenticatedUser().Build());
+        services.AddAuthorizationBuilder().AddPolicy(CurrentUser.AdminPolicy, p => p
+            .AddAuthenticationSchemes(ParleyAuthenticationHandler.SchemeName)
+            .RequireAuthenticatedUser()
+            .RequireClaim(CurrentUser.AdminClaim, "true"));
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton<CrossSiteRequestGuard>();

@@ -6,6 +6,7 @@ internal static class CurrentUser
 {
     public const string AuthMethodClaim = "parley:auth";
     public const string AdminClaim = "parley:admin";
+    public const string AdminPolicy = "admin";
     public const string ApiKeyClaim = "parley:key";
     public const string CookieMethod = "cookie";
     public const string KeyMethod = "key";

@@ -60,9 +60,11 @@ internal sealed class ParleyAuthenticationHandler(
     private async Task<AuthenticateResult> SucceedAsync(string userId, string method, string? apiKeyId)
     {
         var user = await db.Users.AsNoTracking().Where(u => u.Id == userId)
-            .Select(u => new { u.Id, u.Username, u.IsAdmin })
+            .Select(u => new { u.Id, u.Username, u.IsAdmin, u.Disabled })
             .FirstOrDefaultAsync(Context.RequestAborted);
         if (user is null) return AuthenticateResult.Fail("The account no longer exists.");
+        // Checked on every request, so disabling an account stops its cookies and keys at once, on every node.
+        if (user.Disabled) return AuthenticateResult.Fail("The account is disabled.");
         var identity = new ClaimsIdentity(
         [
             new Claim(ClaimTypes.NameIdentifier, user.Id),

@@ -7,8 +7,9 @@ using Parley.Server.Storage;
 
 namespace Parley.Server.Messages;
 
-// SPEC §10's per-user limits: a send rate, a cap on concurrent replies, an optional daily token quota, and the
-// request rate of each API key on /v1. Each refusal says how long to wait. On SQLite (one node) the rates are
+// SPEC §10's per-user limits: a send rate, a cap on concurrent replies, an optional daily token quota (an
+// administrator may set the last two per user), and the request rate of each API key on /v1. Each refusal says
+// how long to wait. On SQLite (one node) the rates are
 // counted in this process (a sliding window per user or key); on PostgreSQL they are counted in the database
 // (RateWindows), so they hold across nodes. The cap and the quota are read from the database.
 internal sealed class UserLimits(IOptions<LimitsOptions> options, RateWindows shared, TimeProvider clock) : IDisposable
@@ -27,15 +28,16 @@ internal sealed class UserLimits(IOptions<LimitsOptions> options, RateWindows sh
     // Checked before a /v1 call: the same daily quota as chats, since a key's usage is its user's usage.
     public async Task<ScheduleResult.Limited?> CheckQuotaAsync(ParleyDb db, string userId, CancellationToken ct)
     {
-        var settings = options.Value;
-        if (settings.DailyTokenQuota <= 0) return null;
+        var quota = await db.Users.Where(u => u.Id == userId).Select(u => u.DailyTokenQuota).FirstOrDefaultAsync(ct)
+            ?? options.Value.DailyTokenQuota;
+        if (quota <= 0) return null;
         var now = clock.GetUtcNow().UtcDateTime;
         var today = now.Date;
         var spent = await db.UsageRecords.Where(u => u.UserId == userId && u.CreatedAt >= today)
             .SumAsync(u => (long)u.PromptTokens + u.CompletionTokens, ct);
-        if (spent < settings.DailyTokenQuota) return null;
+        if (spent < quota) return null;
         return new ScheduleResult.Limited("daily_quota",
-            $"You have used your {settings.DailyTokenQuota} tokens for today (UTC). The quota resets at midnight UTC.",
+            $"You have used your {quota} tokens for today (UTC). The quota resets at midnight UTC.",
             today.AddDays(1) - now);
     }
 
@@ -46,11 +48,13 @@ internal sealed class UserLimits(IOptions<LimitsOptions> options, RateWindows sh
         // On PostgreSQL two nodes may take sends of one user at the same moment: a lock per user, held to the end
         // of the send's transaction, makes them count one after the other, so the cap holds across nodes.
         if (shared.Enabled) await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({userId}, 0))", ct);
+        var cap = await db.Users.Where(u => u.Id == userId).Select(u => u.MaxConcurrentReplies).FirstOrDefaultAsync(ct)
+            ?? settings.MaxConcurrentReplies;
         var running = await db.Messages.CountAsync(m => m.UserId == userId && (m.Status == ReplyStatus.Queued || m.Status == ReplyStatus.Generating), ct);
-        if (running >= settings.MaxConcurrentReplies)
+        if (running >= cap)
         {
             return new ScheduleResult.Limited("concurrent_replies",
-                $"You already have {running} replies running; the limit is {settings.MaxConcurrentReplies}. Wait for one to finish or cancel it.",
+                $"You already have {running} replies running; the limit is {cap}. Wait for one to finish or cancel it.",
                 TimeSpan.FromSeconds(5));
         }
 

@@ -10,6 +10,11 @@ internal sealed class User
     public required string PasswordHash { get; set; }
     public bool IsAdmin { get; set; }
     public DateTime CreatedAt { get; init; }
+    // A disabled user's cookies and keys stop working; nothing of theirs is deleted.
+    public bool Disabled { get; set; }
+    // Per-user overrides of Parley:Limits; null means the configured default (a quota of 0 means none).
+    public long? DailyTokenQuota { get; set; }
+    public int? MaxConcurrentReplies { get; set; }
 }
 
 internal sealed class LoginSession
