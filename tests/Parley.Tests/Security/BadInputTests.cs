@@ -112,6 +112,22 @@ public sealed class BadInputTests(AppFixture fixture) : IClassFixture<AppFixture
     }
 
     [Fact]
+    public async Task Json_nested_deeper_than_the_limit_is_a_400_and_just_under_it_is_read()
+    {
+        var client = await fixture.SignedInAsync(apiKey: true);
+        static StringContent Nested(int depth) => new(
+            "{\"title\":\"nested\",\"extra\":" + string.Concat(Enumerable.Repeat("{\"a\":", depth)) + "1" + new string('}', depth) + "}",
+            Encoding.UTF8, "application/json");
+
+        using var deep = await client.Http.PostAsync("/api/sessions", Nested(40));
+        Assert.Equal(HttpStatusCode.BadRequest, deep.StatusCode);
+        Assert.Contains("depth", await deep.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+
+        using var shallow = await client.Http.PostAsync("/api/sessions", Nested(20));
+        Assert.Equal(HttpStatusCode.Created, shallow.StatusCode);
+    }
+
+    [Fact]
     public async Task Hostile_strings_are_stored_and_returned_exactly_as_data()
     {
         var client = await fixture.SignedInAsync(apiKey: true);
