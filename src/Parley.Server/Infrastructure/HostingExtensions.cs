@@ -26,6 +26,7 @@ internal static class HostingExtensions
             o.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
             // No request body of Parley's nests deeper than a few levels; a deeper one is refused before it costs.
             o.SerializerOptions.MaxDepth = MaxJsonDepth;
+            o.SerializerOptions.Converters.Add(new StoredText.Converter());
         });
         // Secrets are masked in every log entry, whatever provider writes it (SPEC §10).
         Logging.RedactingLoggerFactory.Register(builder.Services);

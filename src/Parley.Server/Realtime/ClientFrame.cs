@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Parley.Server.Infrastructure;
 
 namespace Parley.Server.Realtime;
 
@@ -61,7 +62,9 @@ internal abstract record ClientFrame
     private static string? String(JsonElement frame, string name)
     {
         if (!frame.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null) return null;
-        return value.ValueKind == JsonValueKind.String ? value.GetString() : throw new FrameException($"The field '{name}' must be a string.");
+        if (value.ValueKind != JsonValueKind.String) throw new FrameException($"The field '{name}' must be a string.");
+        var text = value.GetString();
+        return StoredText.IsStorable(text) ? text : throw new FrameException($"The field '{name}' is invalid. {StoredText.NulMessage}");
     }
 
     private static long? Integer(JsonElement frame, string name)

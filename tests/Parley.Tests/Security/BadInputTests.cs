@@ -128,6 +128,29 @@ public sealed class BadInputTests(AppFixture fixture) : IClassFixture<AppFixture
     }
 
     [Fact]
+    public async Task Text_with_a_nul_character_is_refused_with_400_wherever_it_would_be_stored()
+    {
+        var client = await fixture.SignedInAsync(apiKey: true);
+        var session = (await client.CreateSessionAsync()).Str("id");
+        foreach (var (path, body) in new[]
+        {
+            ("/api/sessions", "{\"title\":\"a\\u0000b\"}"),
+            ($"/api/sessions/{session}/messages", "{\"content\":\"a\\u0000b\"}"),
+            ("/api/keys", "{\"name\":\"a\\u0000b\"}"),
+        })
+        {
+            using var response = await client.Http.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"));
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{path} answered {(int)response.StatusCode}");
+            Assert.Contains("NUL", await response.Content.ReadAsStringAsync());
+        }
+
+        await using var socket = await SocketClient.ConnectAsync(fixture.App, client.ApiKey);
+        await socket.SendAsync(new { type = "user_message", sessionId = session, content = "a\u0000b" });
+        var error = await socket.NextAsync();
+        Assert.Equal("bad_frame", error.Str("code"));
+    }
+
+    [Fact]
     public async Task Hostile_strings_are_stored_and_returned_exactly_as_data()
     {
         var client = await fixture.SignedInAsync(apiKey: true);
