@@ -113,9 +113,9 @@ internal sealed class ReplyJobQueue(
         return null;
     }
 
-    // Extends the leases of the replies this node is generating, and reports the ones it lost or that a cancel
-    // elsewhere asked to stop. A reply that just finished has no job row any more and may be reported lost; the
-    // caller's cancel then reaches a generator that has already ended, which is harmless.
+    // Extends the leases of the replies this node is generating, and reports the ones it lost (another worker
+    // holds the job, or the reply was deleted) or that a cancel elsewhere asked to stop. A reply that has just
+    // ended has no job row either, but its message is no longer running, so it is not reported.
     public async Task<HeartbeatResult> HeartbeatAsync(IReadOnlyCollection<ClaimedJob> running, CancellationToken ct)
     {
         if (running.Count == 0) return HeartbeatResult.None;
@@ -145,10 +145,15 @@ internal sealed class ReplyJobQueue(
             .Where(j => ids.Contains(j.MessageId))
             .Select(j => new { j.MessageId, j.LeaseOwner, j.Attempts, j.CancelRequested })
             .ToListAsync(ct);
-        var lost = running
+        var notHeld = running
             .Where(job => !rows.Any(r => r.MessageId == job.MessageId && r.LeaseOwner == NodeId && r.Attempts == job.Attempt))
             .Select(job => job.MessageId)
             .ToList();
+        var ended = notHeld.Count == 0 ? [] : await db.Messages.AsNoTracking()
+            .Where(m => notHeld.Contains(m.Id) && m.Status != ReplyStatus.Queued && m.Status != ReplyStatus.Generating)
+            .Select(m => m.Id)
+            .ToListAsync(ct);
+        var lost = notHeld.Except(ended).ToList();
         var cancel = rows.Where(r => r.CancelRequested && r.LeaseOwner == NodeId).Select(r => r.MessageId).ToList();
         return new HeartbeatResult(lost, cancel);
     }

@@ -74,6 +74,7 @@ internal sealed class ReplyWorker(
                     continue;
                 }
 
+                logger.LogDebug("Claimed reply {MessageId}, attempt {Attempt}", job.MessageId, job.Attempt);
                 var run = new Task<Task>(() => RunJobAsync(job, slots));
                 _running[job.MessageId] = (job, run.Unwrap());
                 run.Start(TaskScheduler.Default);
