@@ -288,6 +288,30 @@ public sealed class ClusterTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task The_v1_request_rate_of_a_key_holds_across_nodes()
+    {
+        await using var cluster = await ParleyNodes.StartAsync(2, new Dictionary<string, string?> { ["Parley:Limits:KeyRequestsPerMinute"] = "4" });
+        var key = await cluster[0].SignUpAsync();
+        if (DateTime.UtcNow.Second >= 45) await Task.Delay(TimeSpan.FromSeconds(61 - DateTime.UtcNow.Second));
+        const string body = """{"model":"demo","max_tokens":2,"messages":[{"role":"user","content":"hi"}]}""";
+
+        for (var i = 0; i < 4; i++)
+        {
+            using var client = cluster[i % 2].NewClient(key);
+            using var ok = await client.Http.PostAsync("/v1/chat/completions", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        }
+        foreach (var node in cluster.Nodes)
+        {
+            using var client = node.NewClient(key);
+            using var refused = await client.Http.PostAsync("/v1/chat/completions", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+            Assert.True(refused.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+            Assert.Contains("rate_limit_exceeded", await refused.Content.ReadAsStringAsync());
+        }
+    }
+
+    [Fact]
     public async Task The_concurrent_reply_cap_holds_across_nodes_under_simultaneous_sends()
     {
         await using var cluster = await ParleyNodes.StartAsync(2, new Dictionary<string, string?>

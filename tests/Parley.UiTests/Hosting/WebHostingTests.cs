@@ -40,13 +40,20 @@ public sealed class WebHostingTests
     [Theory]
     [InlineData("/chat/some-deep-link", HttpStatusCode.OK, "text/html")]
     [InlineData("/api/no-such-route", HttpStatusCode.NotFound, "application/problem+json")]
-    [InlineData("/v1/no-such-route", HttpStatusCode.NotFound, null)]
+    [InlineData("/v1/no-such-route", HttpStatusCode.NotFound, "application/json")]
     [InlineData("/health/nothing", HttpStatusCode.NotFound, null)]
     [InlineData("/assets/missing.js", HttpStatusCode.NotFound, null)]
     public async Task Only_page_paths_fall_back_to_the_page(string path, HttpStatusCode status, string? mediaType)
     {
         await using var server = new UiServer();
+        // Signed in with an API key: for an anonymous caller every path that is not public answers 401 first.
         using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        var credentials = new { username = "hosting", password = "password123" };
+        (await http.PostAsJsonAsync("/api/auth/register", credentials)).EnsureSuccessStatusCode();
+        using var signedIn = new HttpClient(new HttpClientHandler { CookieContainer = new System.Net.CookieContainer() }) { BaseAddress = server.BaseAddress };
+        (await signedIn.PostAsJsonAsync("/api/auth/login", credentials)).EnsureSuccessStatusCode();
+        var key = (await (await signedIn.PostAsJsonAsync("/api/keys", new { name = "hosting" })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString();
+        http.DefaultRequestHeaders.Authorization = new("Bearer", key);
         var response = await http.GetAsync(path);
         Assert.Equal(status, response.StatusCode);
         if (mediaType is not null) Assert.Equal(mediaType, response.Content.Headers.ContentType?.MediaType);
