@@ -22,6 +22,7 @@ builder.UseParleyHosting();
 builder.Services
     .AddParleyErrors()
     .AddParleyCors(builder.Configuration)
+    .AddParleyForwardedHeaders(builder.Configuration)
     .AddParleyStorage(builder.Configuration)
     // Node roles, and on PostgreSQL the notifications that carry wake-ups and cancels between nodes.
     .AddParleyCluster()
@@ -41,6 +42,8 @@ var app = builder.Build();
 await app.MigrateDatabaseAsync();
 app.Services.GetRequiredService<ModelCatalog>();
 
+// Behind a TLS-terminating proxy, its X-Forwarded-Proto/For when Parley:Hosting:TrustForwardedHeaders is on.
+app.UseParleyForwardedHeaders(app.Configuration);
 app.UseParleyErrors();
 // A worker-only node answers nothing but /health.
 app.UseParleyNodeRoles();

@@ -63,8 +63,20 @@ internal static class ErrorHandling
         });
     }
 
-    // Turns framework request errors (bad JSON, oversized bodies) into problem details with their real status.
-    // Everything else is a 500 whose body says nothing about the code that failed.
+    // A database that is busy for now (a pool with no free connection, a lock held too long, a dropped connection):
+    // the request may simply be tried again, so it is a 503 with Retry-After rather than a 500.
+    public static bool IsTransientDatabaseFailure(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            // Npgsql marks pool timeouts and dropped connections transient; SQLite's busy and locked codes are not marked.
+            if (e is System.Data.Common.DbException { IsTransient: true } or Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 5 or 6 }) return true;
+        }
+        return false;
+    }
+
+    // Turns framework request errors (bad JSON, oversized bodies) into problem details with their real status, and
+    // a busy database into a 503. Everything else is a 500 whose body says nothing about the code that failed.
     private sealed class BadRequestExceptionHandler(ILogger<BadRequestExceptionHandler> logger) : IExceptionHandler
     {
         public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
@@ -81,6 +93,14 @@ internal static class ErrorHandling
                     : bad.InnerException is System.Text.Json.JsonException json
                         ? "The request body is not valid JSON: " + json.Message
                         : bad.Message;
+            }
+            else if (IsTransientDatabaseFailure(exception))
+            {
+                logger.LogWarning(exception, "The database was busy on {Method} {Path}", context.Request.Method, context.Request.Path);
+                status = 503;
+                title = "Service unavailable";
+                detail = "The server is busy. Try again in a moment.";
+                context.Response.Headers.RetryAfter = "1";
             }
             else
             {
