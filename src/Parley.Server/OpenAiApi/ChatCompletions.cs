@@ -70,16 +70,8 @@ internal sealed class ChatCompletions(
         ChunkRewriter rewriter, ApiCaller caller)
     {
         var ct = http.RequestAborted;
-        Opened<UpstreamStream> opened;
-        try
-        {
-            opened = await providers.OpenAsync(modelId, route, (step, token) => UpstreamStream.OpenAsync(step, request, rewriter, token), ct);
-        }
-        catch (UpstreamFailure failure)
-        {
-            await OpenAiError.FromUpstream(failure).WriteAsync(http);
-            return;
-        }
+        if (await OpenOrAnswerErrorAsync(http, modelId, route, (step, token) => UpstreamStream.OpenAsync(step, request, rewriter, token))
+            is not { } opened) return;
 
         await using var upstream = opened.Call;
         try
@@ -97,23 +89,30 @@ internal sealed class ChatCompletions(
         ChunkRewriter rewriter, ApiCaller caller)
     {
         var ct = http.RequestAborted;
-        Opened<UpstreamCompletion> opened;
-        try
-        {
-            opened = await providers.OpenAsync(modelId, route, (step, token) => UpstreamCompletion.CallAsync(step, request, rewriter, token), ct);
-        }
-        catch (UpstreamFailure failure)
-        {
-            await OpenAiError.FromUpstream(failure).WriteAsync(http);
-            return;
-        }
+        if (await OpenOrAnswerErrorAsync(http, modelId, route, (step, token) => UpstreamCompletion.CallAsync(step, request, rewriter, token))
+            is not var (completion, step)) return;
 
-        var (completion, step) = opened;
         var facts = completion.Facts;
         await usage.RecordAsync(caller, step.Model, (facts.PromptTokens ?? request.PromptEstimate, facts.CompletionTokens ?? rewriter.Text.Tokens));
         http.Response.ContentType = "application/json";
         rewriter.Write(completion.Json.Span, facts, http.Response.BodyWriter);
         await http.Response.BodyWriter.FlushAsync(ct);
+    }
+
+    // The call on the first step of the route that answers, or null once every step failed and the client has
+    // been told why.
+    private async Task<Opened<T>?> OpenOrAnswerErrorAsync<T>(HttpContext http, string modelId, IReadOnlyList<RouteStep> route,
+        Func<RouteStep, CancellationToken, Task<T>> open)
+    {
+        try
+        {
+            return await providers.OpenAsync(modelId, route, open, http.RequestAborted);
+        }
+        catch (UpstreamFailure failure)
+        {
+            await OpenAiError.FromUpstream(failure).WriteAsync(http);
+            return null;
+        }
     }
 
     private async Task AnswerLocallyAsync(HttpContext http, CompletionRequest request, ModelEntry model, ChunkRewriter rewriter, ApiCaller caller)

@@ -21,37 +21,20 @@ internal sealed class LocalCompletion(string id, CompletionRequest request, Mode
         var output = response.BodyWriter;
         WriteChunk(output, role: "assistant", content: "", finish: null);
         await output.FlushAsync(ct);
-        string finish = "stop";
-        var counter = new TokenCounter();
+        string finish;
         try
         {
-            await foreach (var update in model.Client.StreamAsync(ModelRequest, ct))
+            finish = await GenerateAsync(async text =>
             {
-                switch (update)
-                {
-                    case TextDelta text:
-                        counter.Add(text.Text);
-                        WriteChunk(output, role: null, content: text.Text, finish: null);
-                        await output.FlushAsync(ct);
-                        break;
-                    case UsageReport usage:
-                        (_prompt, _completion) = (usage.PromptTokens, usage.CompletionTokens);
-                        break;
-                    case FinishReport done:
-                        finish = done.Reason;
-                        break;
-                }
-            }
+                WriteChunk(output, role: null, content: text, finish: null);
+                await output.FlushAsync(ct);
+            }, ct);
         }
         catch (ModelFailure failure)
         {
             RelayJson.WriteEvent(output, new OpenAiError(502, "server_error", failure.Code, failure.Message).ToJson());
             await output.FlushAsync(ct);
             return;
-        }
-        finally
-        {
-            if (_completion == 0) (_prompt, _completion) = (request.PromptEstimate, counter.Tokens);
         }
 
         WriteChunk(output, role: null, content: null, finish: finish);
@@ -64,30 +47,19 @@ internal sealed class LocalCompletion(string id, CompletionRequest request, Mode
     public async Task<OpenAiError?> CompleteAsync(HttpResponse response, CancellationToken ct)
     {
         var text = new StringBuilder();
-        var finish = "stop";
+        string finish;
         try
         {
-            await foreach (var update in model.Client.StreamAsync(ModelRequest, ct))
+            finish = await GenerateAsync(piece =>
             {
-                switch (update)
-                {
-                    case TextDelta delta:
-                        text.Append(delta.Text);
-                        break;
-                    case UsageReport usage:
-                        (_prompt, _completion) = (usage.PromptTokens, usage.CompletionTokens);
-                        break;
-                    case FinishReport done:
-                        finish = done.Reason;
-                        break;
-                }
-            }
+                text.Append(piece);
+                return ValueTask.CompletedTask;
+            }, ct);
         }
         catch (ModelFailure failure)
         {
             return new OpenAiError(502, "server_error", failure.Code, failure.Message);
         }
-        if (_completion == 0) (_prompt, _completion) = (request.PromptEstimate, TokenEstimator.Estimate(text.ToString()));
 
         response.ContentType = "application/json";
         using var json = new Utf8JsonWriter(response.BodyWriter, RelayJson.WriterOptions);
@@ -107,6 +79,38 @@ internal sealed class LocalCompletion(string id, CompletionRequest request, Mode
         json.WriteEndObject();
         await json.FlushAsync(ct);
         return null;
+    }
+
+    // Runs the model, handing each piece of text to onText; returns the finish reason. Usage is the model's own
+    // report, or an estimate of what was generated, even when the model failed part way.
+    private async Task<string> GenerateAsync(Func<string, ValueTask> onText, CancellationToken ct)
+    {
+        var finish = "stop";
+        var counter = new TokenCounter();
+        try
+        {
+            await foreach (var update in model.Client.StreamAsync(ModelRequest, ct))
+            {
+                switch (update)
+                {
+                    case TextDelta delta:
+                        counter.Add(delta.Text);
+                        await onText(delta.Text);
+                        break;
+                    case UsageReport usage:
+                        (_prompt, _completion) = (usage.PromptTokens, usage.CompletionTokens);
+                        break;
+                    case FinishReport done:
+                        finish = done.Reason;
+                        break;
+                }
+            }
+        }
+        finally
+        {
+            if (_completion == 0) (_prompt, _completion) = (request.PromptEstimate, counter.Tokens);
+        }
+        return finish;
     }
 
     private void WriteChunk(IBufferWriter<byte> output, string? role, string? content, string? finish)
