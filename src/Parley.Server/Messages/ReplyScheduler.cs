@@ -52,7 +52,7 @@ internal sealed class ReplyScheduler(
 
         if (body.ClientMessageId is not null && await FindRepeatAsync(sessionId, body) is { } repeat) return repeat;
         if (lifetime.ApplicationStopping.IsCancellationRequested) return new ScheduleResult.ShuttingDown();
-        if (userLimits.TakeSend(userId) is { } wait) return RateLimited(wait);
+        if (await userLimits.TakeSendAsync(userId, ct) is { } wait) return RateLimited(wait);
 
         var now = clock.GetUtcNow().UtcDateTime;
         var replyId = Ids.New("msg");
@@ -104,7 +104,7 @@ internal sealed class ReplyScheduler(
         if (old is null) return new ScheduleResult.NotFound("message");
         if (old.Role != "assistant" || old.ParentId is null) return new ScheduleResult.NotAReply();
         if (lifetime.ApplicationStopping.IsCancellationRequested) return new ScheduleResult.ShuttingDown();
-        if (userLimits.TakeSend(userId) is { } wait) return RateLimited(wait);
+        if (await userLimits.TakeSendAsync(userId, ct) is { } wait) return RateLimited(wait);
 
         var session = await db.Sessions.AsNoTracking().FirstAsync(s => s.Id == old.SessionId, ct);
         var user = await db.Messages.AsNoTracking().FirstAsync(m => m.Id == old.ParentId, ct);

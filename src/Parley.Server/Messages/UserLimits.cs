@@ -18,18 +18,22 @@ internal sealed class UserLimits(IOptions<LimitsOptions> options, RateWindows sh
     private readonly PartitionedRateLimiter<string> _keyRequests = PerMinute(options.Value.KeyRequestsPerMinute);
 
     // Counts one send. Returns how long to wait when the user is over the rate.
-    public TimeSpan? TakeSend(string userId) =>
-        shared.Enabled ? shared.Take("send:" + userId, options.Value.SendsPerMinute) : Take(_sends, userId);
+    public ValueTask<TimeSpan?> TakeSendAsync(string userId, CancellationToken ct) =>
+        shared.Enabled ? shared.TakeAsync("send:" + userId, options.Value.SendsPerMinute, ct) : ValueTask.FromResult(Take(_sends, userId));
 
     // Counts one /v1 request of an API key. Returns how long to wait when the key is over its rate.
-    public TimeSpan? TakeKeyRequest(string apiKeyId) =>
-        shared.Enabled ? shared.Take("key:" + apiKeyId, options.Value.KeyRequestsPerMinute) : Take(_keyRequests, apiKeyId);
+    public ValueTask<TimeSpan?> TakeKeyRequestAsync(string apiKeyId, CancellationToken ct) =>
+        shared.Enabled ? shared.TakeAsync("key:" + apiKeyId, options.Value.KeyRequestsPerMinute, ct) : ValueTask.FromResult(Take(_keyRequests, apiKeyId));
 
     // Checked before a /v1 call: the same daily quota as chats, since a key's usage is its user's usage.
     public async Task<ScheduleResult.Limited?> CheckQuotaAsync(ParleyDb db, string userId, CancellationToken ct)
     {
-        var quota = await db.Users.Where(u => u.Id == userId).Select(u => u.DailyTokenQuota).FirstOrDefaultAsync(ct)
-            ?? options.Value.DailyTokenQuota;
+        var quota = await db.Users.Where(u => u.Id == userId).Select(u => u.DailyTokenQuota).FirstOrDefaultAsync(ct);
+        return await CheckQuotaAsync(db, userId, quota ?? options.Value.DailyTokenQuota, ct);
+    }
+
+    private async Task<ScheduleResult.Limited?> CheckQuotaAsync(ParleyDb db, string userId, long quota, CancellationToken ct)
+    {
         if (quota <= 0) return null;
         var now = clock.GetUtcNow().UtcDateTime;
         var today = now.Date;
@@ -48,8 +52,9 @@ internal sealed class UserLimits(IOptions<LimitsOptions> options, RateWindows sh
         // On PostgreSQL two nodes may take sends of one user at the same moment: a lock per user, held to the end
         // of the send's transaction, makes them count one after the other, so the cap holds across nodes.
         if (shared.Enabled) await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({userId}, 0))", ct);
-        var cap = await db.Users.Where(u => u.Id == userId).Select(u => u.MaxConcurrentReplies).FirstOrDefaultAsync(ct)
-            ?? settings.MaxConcurrentReplies;
+        // The user's own settings, when an administrator set them, in one read.
+        var own = await db.Users.Where(u => u.Id == userId).Select(u => new { u.MaxConcurrentReplies, u.DailyTokenQuota }).FirstOrDefaultAsync(ct);
+        var cap = own?.MaxConcurrentReplies ?? settings.MaxConcurrentReplies;
         var running = await db.Messages.CountAsync(m => m.UserId == userId && (m.Status == ReplyStatus.Queued || m.Status == ReplyStatus.Generating), ct);
         if (running >= cap)
         {
@@ -58,7 +63,7 @@ internal sealed class UserLimits(IOptions<LimitsOptions> options, RateWindows sh
                 TimeSpan.FromSeconds(5));
         }
 
-        return await CheckQuotaAsync(db, userId, ct);
+        return await CheckQuotaAsync(db, userId, own?.DailyTokenQuota ?? settings.DailyTokenQuota, ct);
     }
 
     private static TimeSpan? Take(PartitionedRateLimiter<string> limiter, string partition)

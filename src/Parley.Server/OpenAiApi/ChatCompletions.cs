@@ -21,12 +21,9 @@ internal sealed class ChatCompletions(
     public async Task HandleAsync(HttpContext http)
     {
         var ct = http.RequestAborted;
-        if (http.User.ApiKeyId() is not { } keyId)
-        {
-            await OpenAiError.Unauthorized("The /v1 API takes an API key: send 'Authorization: Bearer <api key>'. Create one with POST /api/keys.").WriteAsync(http);
-            return;
-        }
-        if (limits.TakeKeyRequest(keyId) is { } wait)
+        // The group's filter let only API-key callers through.
+        var keyId = http.User.ApiKeyId()!;
+        if (await limits.TakeKeyRequestAsync(keyId, ct) is { } wait)
         {
             await OpenAiError.RateLimited("This API key is over its request rate. Retry after the time in the Retry-After header.", wait).WriteAsync(http);
             return;

@@ -17,6 +17,14 @@ internal static class OpenAiApiExtensions
     public static IEndpointRouteBuilder MapOpenAiApi(this IEndpointRouteBuilder app)
     {
         var v1 = app.MapGroup(OpenAiError.PathPrefix).RequireAuthorization();
+        // /v1 is for programs, and its usage is accounted per key: a browser's session cookie is not enough.
+        v1.AddEndpointFilter(async (context, next) =>
+        {
+            if (context.HttpContext.User.ApiKeyId() is not null) return await next(context);
+            await OpenAiError.Unauthorized("The /v1 API takes an API key: send 'Authorization: Bearer <api key>'. Create one with POST /api/keys.")
+                .WriteAsync(context.HttpContext);
+            return Results.Empty;
+        });
         v1.MapGet("/models", ListModels);
         v1.MapPost("/chat/completions", (HttpContext http, ChatCompletions completions) => completions.HandleAsync(http));
         v1.Map("/{**path}", (HttpContext http) =>
@@ -27,11 +35,6 @@ internal static class OpenAiApiExtensions
     // GET /v1/models in OpenAI's list shape.
     private static async Task ListModels(HttpContext http, ModelCatalog catalog)
     {
-        if (http.User.ApiKeyId() is null)
-        {
-            await OpenAiError.Unauthorized("The /v1 API takes an API key: send 'Authorization: Bearer <api key>'.").WriteAsync(http);
-            return;
-        }
         http.Response.ContentType = "application/json";
         await using var json = new Utf8JsonWriter(http.Response.Body, RelayJson.WriterOptions);
         json.WriteStartObject();

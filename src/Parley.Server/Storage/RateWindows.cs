@@ -13,14 +13,14 @@ internal sealed class RateWindows(DatabaseTarget target, IServiceProvider servic
 
     public bool Enabled => target.Kind == DatabaseKind.Postgres;
 
-    // Counts one hit on the bucket. Returns how long to wait when it is over `perWindow`. Synchronous, so that
-    // callers keep their synchronous signatures; it is one short statement on a pooled connection.
-    public TimeSpan? Take(string bucket, int perWindow)
+    // Counts one hit on the bucket. Returns how long to wait when it is over `perWindow`. One short statement on
+    // a pooled connection, awaited, so a busy database never blocks a request thread.
+    public async ValueTask<TimeSpan?> TakeAsync(string bucket, int perWindow, CancellationToken ct)
     {
         var now = clock.GetUtcNow().ToUnixTimeSeconds();
         var window = now / WindowSeconds;
-        using var connection = services.GetRequiredService<NpgsqlDataSource>().OpenConnection();
-        using (var command = new NpgsqlCommand("""
+        await using var connection = await services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync(ct);
+        await using (var command = new NpgsqlCommand("""
             INSERT INTO rate_windows (bucket, window_start, hits) VALUES (@bucket, @window, 1)
             ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_windows.hits + 1
             RETURNING hits
@@ -28,19 +28,19 @@ internal sealed class RateWindows(DatabaseTarget target, IServiceProvider servic
         {
             command.Parameters.AddWithValue("bucket", bucket);
             command.Parameters.AddWithValue("window", window);
-            var hits = Convert.ToInt32(command.ExecuteScalar());
-            SweepOldWindows(connection, window);
+            var hits = Convert.ToInt32(await command.ExecuteScalarAsync(ct));
+            await SweepOldWindowsAsync(connection, window, ct);
             if (hits <= perWindow) return null;
         }
         return TimeSpan.FromSeconds(Math.Max(1, (window + 1) * WindowSeconds - now));
     }
 
     // Once per window per node: older windows are of no use any more.
-    private void SweepOldWindows(NpgsqlConnection connection, long window)
+    private async Task SweepOldWindowsAsync(NpgsqlConnection connection, long window, CancellationToken ct)
     {
         if (Interlocked.Exchange(ref _sweptWindow, window) == window) return;
-        using var sweep = new NpgsqlCommand("DELETE FROM rate_windows WHERE window_start < @window", connection);
+        await using var sweep = new NpgsqlCommand("DELETE FROM rate_windows WHERE window_start < @window", connection);
         sweep.Parameters.AddWithValue("window", window);
-        sweep.ExecuteNonQuery();
+        await sweep.ExecuteNonQueryAsync(ct);
     }
 }
