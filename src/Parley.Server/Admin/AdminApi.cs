@@ -36,7 +36,7 @@ internal static class AdminApi
     // {disabled?, dailyTokenQuota?, maxConcurrentReplies?}: a field left out stays as it is; a quota set to null
     // goes back to the configured default.
     internal static async Task<Results<Ok<AdminUserDto>, ValidationProblem, ProblemHttpResult>> Patch(
-        string id, JsonElement body, HttpContext http, ParleyDb db, CancellationToken ct)
+        string id, JsonElement body, HttpContext http, ParleyDb db, CredentialCache credentials, CancellationToken ct)
     {
         var errors = new FieldErrors();
         if (body.ValueKind != JsonValueKind.Object) return errors.Add("body", "Must be a JSON object.").ToProblem();
@@ -69,6 +69,8 @@ internal static class AdminApi
         if (quota.Set) user.DailyTokenQuota = quota.Value;
         if (cap.Set) user.MaxConcurrentReplies = (int?)cap.Value;
         await db.SaveChangesAsync(ct);
+        // The user's cached credentials carry the old settings (and would let a disabled account in).
+        credentials.Forget();
         return TypedResults.Ok(ToDto(user, tokensToday: 0));
     }
 

@@ -111,12 +111,12 @@ internal static partial class AuthApi
         return TypedResults.Ok(user.ToDto());
     }
 
-    internal static async Task<NoContent> Logout(HttpContext http, ParleyDb db, CancellationToken ct)
+    internal static async Task<NoContent> Logout(HttpContext http, ParleyDb db, CredentialCache credentials, CancellationToken ct)
     {
         if (http.Request.Cookies.TryGetValue(ParleyAuthenticationHandler.CookieName, out var token) && !string.IsNullOrEmpty(token))
         {
             var hash = Secrets.HashToken(token);
-            await db.LoginSessions.Where(s => s.TokenHash == hash).ExecuteDeleteAsync(ct);
+            if (await db.LoginSessions.Where(s => s.TokenHash == hash).ExecuteDeleteAsync(ct) > 0) credentials.Forget();
         }
         http.Response.Cookies.Delete(ParleyAuthenticationHandler.CookieName, new CookieOptions { Path = "/" });
         return TypedResults.NoContent();

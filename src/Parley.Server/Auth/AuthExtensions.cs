@@ -18,6 +18,7 @@ internal static class AuthExtensions
             .AddAuthenticationSchemes(ParleyAuthenticationHandler.SchemeName)
             .RequireAuthenticatedUser()
             .RequireClaim(CurrentUser.AdminClaim, "true"));
+        services.AddSingleton<CredentialCache>();
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton<CrossSiteRequestGuard>();

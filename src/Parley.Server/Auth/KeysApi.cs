@@ -52,10 +52,12 @@ internal static class KeysApi
         return TypedResults.Ok(keys.Select(k => k.ToDto(usage.GetValueOrDefault(k.Id, KeyUsageDto.None))).ToList());
     }
 
-    internal static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, HttpContext http, ParleyDb db, CancellationToken ct)
+    internal static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, HttpContext http, ParleyDb db, CredentialCache credentials,
+        CancellationToken ct)
     {
         var userId = http.User.UserId();
         var deleted = await db.ApiKeys.Where(k => k.Id == id && k.UserId == userId).ExecuteDeleteAsync(ct);
+        if (deleted > 0) credentials.Forget();
         return deleted == 0 ? Problems.NotFound("API key") : TypedResults.NoContent();
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
@@ -9,13 +10,15 @@ using Parley.Server.Storage;
 namespace Parley.Server.Auth;
 
 // One scheme for both credentials: "Authorization: Bearer <api key>" for programs, the HttpOnly session cookie
-// for the browser. Both are opaque random tokens looked up by hash, so a logout or a key deletion takes
-// effect at once on every node.
+// for the browser. Both are opaque random tokens looked up by hash, and the account behind each is kept in
+// CredentialCache, so a request reads nothing from the database; a logout, a key deletion or a disabled
+// account makes every node forget what it cached.
 internal sealed class ParleyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    ParleyDb db,
+    IDbContextFactory<ParleyDb> dbs,
+    CredentialCache credentials,
     TimeProvider clock)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
@@ -27,53 +30,67 @@ internal sealed class ParleyAuthenticationHandler(
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        var now = clock.GetUtcNow().UtcDateTime;
         var authorization = Request.Headers.Authorization.ToString();
         if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
-            var hash = Secrets.HashToken(authorization["Bearer ".Length..].Trim());
-            var key = await db.ApiKeys.AsNoTracking()
-                .Where(k => k.KeyHash == hash)
-                .Select(k => new { k.Id, k.UserId, k.LastUsedAt })
-                .FirstOrDefaultAsync(Context.RequestAborted);
-            if (key is null) return AuthenticateResult.Fail("Unknown API key.");
-            if (key.LastUsedAt is null || now - key.LastUsedAt > LastUsedResolution)
-            {
-                await db.ApiKeys.Where(k => k.Id == key.Id).ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), Context.RequestAborted);
-            }
-            return await SucceedAsync(key.UserId, CurrentUser.KeyMethod, key.Id);
+            return await AuthenticateAsync(Secrets.HashToken(authorization["Bearer ".Length..].Trim()), LookUpKeyAsync);
         }
 
         if (Request.Cookies.TryGetValue(CookieName, out var token) && !string.IsNullOrEmpty(token))
         {
-            var hash = Secrets.HashToken(token);
-            var userId = await db.LoginSessions.AsNoTracking()
-                .Where(s => s.TokenHash == hash && s.ExpiresAt > now)
-                .Select(s => s.UserId)
-                .FirstOrDefaultAsync(Context.RequestAborted);
-            return userId is null ? AuthenticateResult.Fail("Expired or unknown session.") : await SucceedAsync(userId, CurrentUser.CookieMethod, apiKeyId: null);
+            return await AuthenticateAsync(Secrets.HashToken(token), LookUpSessionAsync);
         }
 
         return AuthenticateResult.NoResult();
     }
 
-    private async Task<AuthenticateResult> SucceedAsync(string userId, string method, string? apiKeyId)
+    // The database is opened only when the credential is not cached, or a key's last use is due to be recorded.
+    private async Task<AuthenticateResult> AuthenticateAsync(string hash, Func<ParleyDb, string, DateTime, Task<CachedCredential?>> lookUp)
     {
-        var user = await db.Users.AsNoTracking().Where(u => u.Id == userId)
-            .Select(u => new { u.Id, u.Username, u.IsAdmin, u.Disabled })
-            .FirstOrDefaultAsync(Context.RequestAborted);
-        if (user is null) return AuthenticateResult.Fail("The account no longer exists.");
-        // Checked on every request, so disabling an account stops its cookies and keys at once, on every node.
-        if (user.Disabled) return AuthenticateResult.Fail("The account is disabled.");
+        var now = clock.GetUtcNow().UtcDateTime;
+        var generation = credentials.Generation;
+        if (!credentials.TryGet(hash, now, out var credential))
+        {
+            await using var db = await dbs.CreateDbContextAsync(Context.RequestAborted);
+            if (await lookUp(db, hash, now) is not { } found) return AuthenticateResult.Fail("Unknown or expired credential, or a disabled account.");
+            credentials.Remember(hash, credential = found, now, generation);
+        }
+        if (credential.ApiKeyId is { } keyId && !(now - credential.KeyLastUsedAt <= LastUsedResolution))
+        {
+            await using var db = await dbs.CreateDbContextAsync(Context.RequestAborted);
+            await db.ApiKeys.Where(k => k.Id == keyId).ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), Context.RequestAborted);
+            credentials.Remember(hash, credential with { KeyLastUsedAt = now }, now, generation);
+        }
+        return AuthenticateResult.Success(new AuthenticationTicket(Principal(credential), SchemeName));
+    }
+
+    // A disabled account's credentials are not found, so they stop working at once.
+    private Task<CachedCredential?> LookUpKeyAsync(ParleyDb db, string hash, DateTime now) =>
+        (from k in db.ApiKeys.AsNoTracking()
+         join u in db.Users.AsNoTracking() on k.UserId equals u.Id
+         where k.KeyHash == hash && !u.Disabled
+         select new CachedCredential(u.Id, u.Username, u.IsAdmin, u.DailyTokenQuota, k.Id, k.LastUsedAt, null))
+        .FirstOrDefaultAsync(Context.RequestAborted);
+
+    private Task<CachedCredential?> LookUpSessionAsync(ParleyDb db, string hash, DateTime now) =>
+        (from s in db.LoginSessions.AsNoTracking()
+         join u in db.Users.AsNoTracking() on s.UserId equals u.Id
+         where s.TokenHash == hash && s.ExpiresAt > now && !u.Disabled
+         select new CachedCredential(u.Id, u.Username, u.IsAdmin, u.DailyTokenQuota, null, null, s.ExpiresAt))
+        .FirstOrDefaultAsync(Context.RequestAborted);
+
+    private static ClaimsPrincipal Principal(CachedCredential credential)
+    {
         var identity = new ClaimsIdentity(
         [
-            new Claim(ClaimTypes.NameIdentifier, user.Id),
-            new Claim(ClaimTypes.Name, user.Username),
-            new Claim(CurrentUser.AuthMethodClaim, method),
-            new Claim(CurrentUser.AdminClaim, user.IsAdmin ? "true" : "false"),
+            new Claim(ClaimTypes.NameIdentifier, credential.UserId),
+            new Claim(ClaimTypes.Name, credential.Username),
+            new Claim(CurrentUser.AuthMethodClaim, credential.ApiKeyId is null ? CurrentUser.CookieMethod : CurrentUser.KeyMethod),
+            new Claim(CurrentUser.AdminClaim, credential.IsAdmin ? "true" : "false"),
         ], SchemeName);
-        if (apiKeyId is not null) identity.AddClaim(new Claim(CurrentUser.ApiKeyClaim, apiKeyId));
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+        if (credential.ApiKeyId is { } keyId) identity.AddClaim(new Claim(CurrentUser.ApiKeyClaim, keyId));
+        if (credential.DailyTokenQuota is { } quota) identity.AddClaim(new Claim(CurrentUser.DailyTokenQuotaClaim, quota.ToString(CultureInfo.InvariantCulture)));
+        return new ClaimsPrincipal(identity);
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>

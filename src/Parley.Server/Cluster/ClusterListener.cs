@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Parley.Server.Auth;
 using Parley.Server.Generation;
 using Parley.Server.Storage;
 using Parley.Server.Streaming;
@@ -8,13 +9,15 @@ namespace Parley.Server.Cluster;
 
 // Listens for the other nodes' notifications (ClusterNotifier) on one dedicated PostgreSQL connection and turns
 // them into local wake-ups: readers of a reply read its new events from the database, the worker looks for
-// work, a generator is cancelled. When the connection drops, the listener reconnects and then wakes every local
-// reader and the worker, so they read what was committed while nobody listened: no event is lost, only delayed.
+// work, a generator is cancelled, cached credentials are forgotten. When the connection drops, the listener
+// reconnects and then wakes every local reader and the worker, so they read what was committed while nobody
+// listened, and forgets every cached credential: no event is lost, only delayed, and no revocation is missed.
 internal sealed class ClusterListener(
     DatabaseTarget target,
     LiveStreams live,
     ReplySignal work,
     ReplyCancellations cancellations,
+    CredentialCache credentials,
     IOptions<ClusterOptions> options,
     ILogger<ClusterListener> logger) : BackgroundService
 {
@@ -48,6 +51,7 @@ internal sealed class ClusterListener(
                 // Only after LISTEN: whatever committed before it is read now, whatever commits after is notified.
                 live.WakeAll();
                 work.Wake.Set();
+                credentials.ForgetLocally();
                 while (true) await connection.WaitAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -91,6 +95,9 @@ internal sealed class ClusterListener(
                     break;
                 case "w":
                     work.Wake.Set();
+                    break;
+                case "a":
+                    credentials.ForgetLocally();
                     break;
             }
         }

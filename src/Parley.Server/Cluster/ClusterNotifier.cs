@@ -15,7 +15,7 @@ namespace Parley.Server.Cluster;
 // A payload is lines of "<kind> <message id> [<detail>]":
 //   e  new events of a reply are committed          s  a reply's status changed (detail: the status)
 //   c  cancel this reply wherever it is generated   d  this reply was deleted with its conversation
-//   w  new work is queued
+//   w  new work is queued                           a  a credential or an account changed (CredentialCache)
 // Events are coalesced: one NOTIFY per flush transaction lists every reply it wrote, so PostgreSQL's work
 // grows with flushes (every FlushIntervalMs per node), not with tokens.
 internal sealed class ClusterNotifier(DatabaseTarget target, IServiceProvider services, ILogger<ClusterNotifier> logger) : IAsyncDisposable
@@ -40,6 +40,8 @@ internal sealed class ClusterNotifier(DatabaseTarget target, IServiceProvider se
     public static string Deleted(string messageId) => "d " + messageId;
 
     public const string NewWork = "w";
+
+    public const string CredentialsChanged = "a";
 
     // Sends on the context's connection, inside its current transaction if it has one: PostgreSQL delivers the
     // notification when (and only if) the transaction commits, so no node is woken for something not yet there.

@@ -25,11 +25,14 @@ internal sealed class UserLimits(IOptions<LimitsOptions> options, RateWindows sh
     public ValueTask<TimeSpan?> TakeKeyRequestAsync(string apiKeyId, CancellationToken ct) =>
         shared.Enabled ? shared.TakeAsync("key:" + apiKeyId, options.Value.KeyRequestsPerMinute, ct) : ValueTask.FromResult(Take(_keyRequests, apiKeyId));
 
-    // Checked before a /v1 call: the same daily quota as chats, since a key's usage is its user's usage.
-    public async Task<ScheduleResult.Limited?> CheckQuotaAsync(ParleyDb db, string userId, CancellationToken ct)
+    // Checked before a /v1 call: the same daily quota as chats, since a key's usage is its user's usage. The user's
+    // own quota comes with the credential (CurrentUser.DailyTokenQuota); with no quota, nothing is read.
+    public async Task<ScheduleResult.Limited?> CheckQuotaAsync(IDbContextFactory<ParleyDb> dbs, string userId, long? ownQuota, CancellationToken ct)
     {
-        var quota = await db.Users.Where(u => u.Id == userId).Select(u => u.DailyTokenQuota).FirstOrDefaultAsync(ct);
-        return await CheckQuotaAsync(db, userId, quota ?? options.Value.DailyTokenQuota, ct);
+        var quota = ownQuota ?? options.Value.DailyTokenQuota;
+        if (quota <= 0) return null;
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await CheckQuotaAsync(db, userId, quota, ct);
     }
 
     private async Task<ScheduleResult.Limited?> CheckQuotaAsync(ParleyDb db, string userId, long quota, CancellationToken ct)

@@ -42,13 +42,10 @@ internal sealed class ChatCompletions(
         }
 
         var caller = new ApiCaller(http.User.UserId(), keyId);
-        await using (var db = await dbs.CreateDbContextAsync(ct))
+        if (await limits.CheckQuotaAsync(dbs, caller.UserId, http.User.DailyTokenQuota(), ct) is { } quota)
         {
-            if (await limits.CheckQuotaAsync(db, caller.UserId, ct) is { } quota)
-            {
-                await OpenAiError.QuotaExceeded(quota.Detail, quota.RetryAfter).WriteAsync(http);
-                return;
-            }
+            await OpenAiError.QuotaExceeded(quota.Detail, quota.RetryAfter).WriteAsync(http);
+            return;
         }
 
         var rewriter = new ChunkRewriter(Ids.New("chatcmpl"), request.Model);

@@ -7,6 +7,10 @@ namespace Parley.Server.Storage;
 
 internal static class StorageExtensions
 {
+    // Contexts are pooled and reset between uses: a new context would resolve its internal services again on
+    // every request and every flush (a measurable share of a send's CPU time; docs/BENCHMARKS.md).
+    private const int ContextPoolSize = 1024;
+
     public static IServiceCollection AddParleyStorage(this IServiceCollection services, IConfiguration configuration)
     {
         var target = DatabaseTarget.From(configuration.GetConnectionString("Parley"));
@@ -16,16 +20,16 @@ internal static class StorageExtensions
         {
             case DatabaseKind.Sqlite:
                 var connectionString = PrepareSqlite(target.ConnectionString);
-                services.AddDbContextFactory<ParleyDb>(o => o
+                services.AddPooledDbContextFactory<ParleyDb>(o => o
                     .UseSqlite(connectionString)
-                    .AddInterceptors(new SqlitePragmas()));
+                    .AddInterceptors(new SqlitePragmas()), ContextPoolSize);
                 break;
             case DatabaseKind.Postgres:
                 // One pooled data source per process: EF contexts, the LISTEN connection and the hot raw SQL all
                 // draw from the same pool.
                 var dataSource = new NpgsqlDataSourceBuilder(target.ConnectionString).Build();
                 services.AddSingleton(dataSource);
-                services.AddDbContextFactory<ParleyDb>(o => o.UseNpgsql(dataSource));
+                services.AddPooledDbContextFactory<ParleyDb>(o => o.UseNpgsql(dataSource), ContextPoolSize);
                 // PostgreSQL keeps microseconds: the clock is cut to them, so a time a response shows is exactly
                 // the time a later read returns.
                 services.Replace(ServiceDescriptor.Singleton<TimeProvider>(new MicrosecondClock()));

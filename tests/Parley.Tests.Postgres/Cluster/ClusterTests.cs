@@ -312,6 +312,64 @@ public sealed class ClusterTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_key_deleted_through_one_node_stops_working_on_the_others_which_had_it_cached()
+    {
+        await using var cluster = await ParleyNodes.StartAsync(3);
+        using var owner = cluster[0].NewClient(await cluster[0].SignUpAsync());
+        var created = await owner.PostAsync("/api/keys", new { name = "revoked" }, HttpStatusCode.Created);
+        var other = await owner.PostAsync("/api/keys", new { name = "kept" }, HttpStatusCode.Created);
+        // Every node authenticates both keys once, so each holds them in its cache.
+        foreach (var node in cluster.Nodes)
+        {
+            using var revoked = node.NewClient(created.Str("key"));
+            using var kept = node.NewClient(other.Str("key"));
+            await revoked.GetAsync("/api/me");
+            await kept.GetAsync("/api/me");
+        }
+
+        await owner.DeleteAsync($"/api/keys/{created.Str("id")}");
+
+        // The other nodes forget their cached credentials when the deletion's notification reaches them, well
+        // within a second; the cache's own lifetime (a minute) is far longer than this test waits.
+        foreach (var node in cluster.Nodes.Skip(1))
+        {
+            using var revoked = node.NewClient(created.Str("key"));
+            var refusedWithin = await TimeUntilAsync(async () => (await revoked.Http.GetAsync("/api/me")).StatusCode == HttpStatusCode.Unauthorized,
+                TimeSpan.FromSeconds(5));
+            Assert.True(refusedWithin < TimeSpan.FromSeconds(5), $"{node.BaseAddress} still accepted the deleted key after 5 s");
+            using var kept = node.NewClient(other.Str("key"));
+            await kept.GetAsync("/api/me");
+        }
+    }
+
+    [Fact]
+    public async Task An_account_disabled_through_one_node_is_refused_by_the_others_which_had_it_cached()
+    {
+        await using var cluster = await ParleyNodes.StartAsync(2);
+        using var admin = cluster[0].NewClient(await cluster[0].SignUpAsync());
+        var userKey = await cluster[1].SignUpAsync();
+        using var user = cluster[1].NewClient(userKey);
+        var me = await user.GetAsync("/api/me");
+
+        await admin.PatchAsync($"/api/admin/users/{me.Str("id")}", new { disabled = true });
+
+        var refusedWithin = await TimeUntilAsync(async () => (await user.Http.GetAsync("/api/me")).StatusCode == HttpStatusCode.Unauthorized,
+            TimeSpan.FromSeconds(5));
+        Assert.True(refusedWithin < TimeSpan.FromSeconds(5), "The other node still let the disabled account in after 5 s");
+    }
+
+    private static async Task<TimeSpan> TimeUntilAsync(Func<Task<bool>> condition, TimeSpan limit)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < limit)
+        {
+            if (await condition()) return clock.Elapsed;
+            await Task.Delay(50);
+        }
+        return clock.Elapsed;
+    }
+
+    [Fact]
     public async Task The_concurrent_reply_cap_holds_across_nodes_under_simultaneous_sends()
     {
         await using var cluster = await ParleyNodes.StartAsync(2, new Dictionary<string, string?>

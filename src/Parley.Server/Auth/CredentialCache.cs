@@ -1,0 +1,70 @@
+using System.Collections.Concurrent;
+using Parley.Server.Cluster;
+
+namespace Parley.Server.Auth;
+
+// The accounts behind recently used credentials (API keys and session cookies, by their hash), so that
+// authenticating a request reads nothing from the database. Whatever revokes or changes a credential or an
+// account (a key deletion, a logout, an administrator's change to a user) calls Forget: this node drops every
+// entry at once, and the other nodes do when ClusterNotifier's message reaches them (within moments; a node
+// whose notification connection dropped drops every entry when it reconnects). An entry also lives no longer
+// than Lifetime, and a cookie's entry no longer than its session.
+internal sealed class CredentialCache(ClusterNotifier cluster)
+{
+    public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(1);
+
+    // Past this many entries the cache starts again empty, so a flood of distinct credentials cannot grow it.
+    private const int MaxEntries = 100_000;
+
+    private readonly ConcurrentDictionary<string, Entry> _byHash = new(StringComparer.Ordinal);
+    private long _generation;
+
+    // Taken before reading a credential from the database and passed to Remember: a read that a Forget overtook
+    // may predate the change, so it is not kept.
+    public long Generation => Interlocked.Read(ref _generation);
+
+    public bool TryGet(string hash, DateTime now, out CachedCredential credential)
+    {
+        if (_byHash.TryGetValue(hash, out var entry) && now - entry.CachedAt < Lifetime && !(entry.Credential.ExpiresAt <= now))
+        {
+            credential = entry.Credential;
+            return true;
+        }
+        credential = null!;
+        return false;
+    }
+
+    public void Remember(string hash, CachedCredential credential, DateTime now, long generation)
+    {
+        if (_byHash.Count >= MaxEntries) _byHash.Clear();
+        _byHash[hash] = new Entry(credential, now);
+        // Forgotten meanwhile: the entry may be from before the change. (A Forget after this check clears it.)
+        if (Generation != generation) _byHash.TryRemove(hash, out _);
+    }
+
+    // A credential or an account changed: every node forgets what it holds.
+    public void Forget()
+    {
+        ForgetLocally();
+        cluster.Post(ClusterNotifier.CredentialsChanged);
+    }
+
+    public void ForgetLocally()
+    {
+        Interlocked.Increment(ref _generation);
+        _byHash.Clear();
+    }
+
+    private sealed record Entry(CachedCredential Credential, DateTime CachedAt);
+}
+
+// What authentication needs of an account, as of when it was read. ApiKeyId is null for a session cookie, whose
+// ExpiresAt is the session's end.
+internal sealed record CachedCredential(
+    string UserId,
+    string Username,
+    bool IsAdmin,
+    long? DailyTokenQuota,
+    string? ApiKeyId,
+    DateTime? KeyLastUsedAt,
+    DateTime? ExpiresAt);
