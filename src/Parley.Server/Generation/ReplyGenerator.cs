@@ -35,9 +35,17 @@ internal sealed class ReplyGenerator(
     public async Task RunAsync(ClaimedJob job, CancellationToken handBack)
     {
         await using var db = await dbs.CreateDbContextAsync(handBack);
-        var reply = await db.Messages.AsNoTracking().FirstOrDefaultAsync(m => m.Id == job.MessageId, handBack);
-        if (reply is null) return; // Deleted with its session; the job row went with it.
-        var session = await db.Sessions.AsNoTracking().FirstAsync(s => s.Id == reply.SessionId, handBack);
+        // The reply, its session and the user message it answers, in one read.
+        var loaded = await (
+                from r in db.Messages.AsNoTracking()
+                where r.Id == job.MessageId
+                join s in db.Sessions.AsNoTracking() on r.SessionId equals s.Id
+                join p in db.Messages.AsNoTracking() on r.ParentId equals p.Id into parents
+                from p in parents.DefaultIfEmpty()
+                select new { Reply = r, Session = s, UserMessage = p })
+            .FirstOrDefaultAsync(handBack);
+        if (loaded is null) return; // Deleted with its session; the job row went with it.
+        var (reply, session) = (loaded.Reply, loaded.Session);
 
         if (job.Attempt > generationOptions.Value.MaxAttempts)
         {
@@ -55,7 +63,7 @@ internal sealed class ReplyGenerator(
         {
             if (!await lifecycle.StartAsync(reply.Id, job.Lease, handBack)) return; // Cancelled while queued, or taken over.
             metrics.ReplyStarted(reply.Model ?? session.Model);
-            await GenerateAsync(db, reply, session, job, cancel.Token, handBack);
+            await GenerateAsync(db, reply, session, loaded.UserMessage, job, cancel.Token, handBack);
         }
         finally
         {
@@ -64,7 +72,7 @@ internal sealed class ReplyGenerator(
         }
     }
 
-    private async Task GenerateAsync(ParleyDb db, Message reply, ChatSession session, ClaimedJob job,
+    private async Task GenerateAsync(ParleyDb db, Message reply, ChatSession session, Message? userMessage, ClaimedJob job,
         CancellationToken cancel, CancellationToken handBack)
     {
         var lastSeq = await store.LastSeqAsync(reply.Id, handBack);
@@ -86,7 +94,7 @@ internal sealed class ReplyGenerator(
             model = models.Find(reply.Model ?? session.Model)
                 ?? throw new ModelFailure(ErrorCodes.ModelUnavailable, $"The model '{reply.Model ?? session.Model}' is no longer configured on this server.");
             var persona = personas.Find(reply.PersonaId ?? session.PersonaId) ?? personas.Find(PersonaCatalog.DefaultId)!;
-            var userMessage = await db.Messages.AsNoTracking().FirstAsync(m => m.Id == reply.ParentId, linked.Token);
+            if (userMessage is null) throw new InvalidOperationException($"Reply {reply.Id} answers no stored user message.");
             request = await contextBuilder.BuildAsync(db, reply, userMessage, session, persona, model, linked.Token);
             await StreamWithToolsAsync(model, request, run, writer, linked.Token);
             outcome = run.Outcome(reply.Id, session.Id, ReplyStatus.Complete, model.Id);
