@@ -9,6 +9,9 @@ internal sealed record BenchOptions
     public IReadOnlyList<string> Scenarios { get; init; } = ["direct", "relay", "chat", "history", "sessions"];
     public IReadOnlyList<int> Steps { get; init; } = [1, 10, 100, 250, 500, 1000, 2000];
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(8);
+    // Unmeasured load before a scenario's first step: a fresh server compiles its hot paths again (tiered JIT)
+    // for several seconds, and that CPU is not what a running server costs.
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(6);
     public int TtftMs { get; init; }
     public int TokensPerSecond { get; init; } = 50;
     public int Tokens { get; init; } = 100;
@@ -35,6 +38,7 @@ internal sealed record BenchOptions
           --scenarios direct,relay,chat,history,sessions,target   which to run (default: all but target)
           --steps 1,10,100,250,500,1000,2000    concurrent streams per step
           --duration 8                          seconds per step
+          --warmup 6                            unmeasured seconds of load before each scenario
           --ttft-ms 0 --tps 50 --tokens 100     FakeLlm's pacing and reply length
           --db sqlite,postgres                  databases for the chat scenario (postgres needs initdb/pg_ctl)
           --out bench-results                   folder for results.json and chart.svg
@@ -57,6 +61,7 @@ internal sealed record BenchOptions
             {
                 "--scenarios" => options with { Scenarios = List(Next()) },
                 "--steps" => options with { Steps = List(Next()).Select(Int).ToList() },
+                "--warmup" => options with { Warmup = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--duration" => options with { Duration = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--ttft-ms" => options with { TtftMs = Int(Next()) },
                 "--tps" => options with { TokensPerSecond = Int(Next()) },
@@ -72,7 +77,7 @@ internal sealed record BenchOptions
                 "--samples" => options with { Samples = Int(Next()) },
                 "--smoke" => options with
                 {
-                    Smoke = true, Steps = [1, 4], Duration = TimeSpan.FromSeconds(1.5), Tokens = 10, TokensPerSecond = 100,
+                    Smoke = true, Steps = [1, 4], Duration = TimeSpan.FromSeconds(1.5), Warmup = TimeSpan.FromSeconds(1), Tokens = 10, TokensPerSecond = 100,
                     HistoryMessages = 200, ListSessions = 200, Samples = 5,
                 },
                 "--header" => AddHeader(options, Next(), headers),

@@ -1,14 +1,14 @@
 using System.Diagnostics;
 using System.Text.Json;
-using FakeLlm;
 using Parley.Bench;
 using Parley.Bench.Load;
 using Parley.Bench.Report;
 using Parley.Bench.Scenarios;
 
 // Parley.Bench measures Parley against the direct path to the upstream (docs/BENCHMARKS.md). It starts FakeLlm
-// in this process and Parley as a child process (so that the server's CPU and memory are read on their own
-// from /proc), runs each scenario at each concurrency step, and writes results.json and chart.svg.
+// and Parley as child processes (so that each one's CPU and memory are read on their own from /proc, and neither
+// shares a garbage collector or thread pool with the load client), runs each scenario at each concurrency step,
+// and writes results.json and chart.svg.
 BenchOptions options;
 try
 {
@@ -27,13 +27,13 @@ Console.WriteLine($"Parley.Bench {started:yyyy-MM-dd HH:mm} UTC — {machine}\n{
 var results = new BenchResults(started, machine, conditions, [], null, null);
 var stallGap = options.TokenInterval * 3;
 
-await using var fake = await FakeLlmHost.StartAsync();
+await using var fake = await ServerProcess.StartFakeLlmAsync();
 using var load = LoadClient();
 
 if (options.Scenarios.Contains("direct"))
 {
     var direct = new OpenAiStreamer(load, new Uri(fake.BaseUrl, "chat/completions"), options.FakeModel, [], stallGap);
-    await RunStepsAsync("direct", direct.RunAsync, monitor: null);
+    await RunStepsAsync("direct", direct.RunAsync, server: null, upstream: fake);
 }
 
 if (options.Scenarios.Contains("relay"))
@@ -41,7 +41,7 @@ if (options.Scenarios.Contains("relay"))
     await using var server = options.Parley is null ? await StartParleyAsync(null) : null;
     var (baseUrl, key) = server is null ? (options.Parley!, options.ParleyKey!) : (server.BaseUrl, await NewKeyAsync(server.BaseUrl));
     var relay = new OpenAiStreamer(load, new Uri(baseUrl, "/v1/chat/completions"), options.FakeModel, [("Authorization", "Bearer " + key)], stallGap);
-    await RunStepsAsync("relay", relay.RunAsync, server);
+    await RunStepsAsync("relay", relay.RunAsync, server, upstream: server is null ? null : fake);
 }
 
 if (options.Scenarios.Contains("chat"))
@@ -52,14 +52,14 @@ if (options.Scenarios.Contains("chat"))
         using var chatHttp = LoadClient(server.BaseUrl);
         chatHttp.DefaultRequestHeaders.Authorization = new("Bearer", await NewKeyAsync(server.BaseUrl));
         var chat = new ChatStreamer(chatHttp, options.FakeModel, stallGap);
-        await RunStepsAsync($"chat-{database}", chat.RunAsync, server);
+        await RunStepsAsync($"chat-{database}", chat.RunAsync, server, upstream: fake);
     }
 }
 
 if (options.Scenarios.Contains("target"))
 {
     var target = new OpenAiStreamer(load, new Uri(options.Target!.ToString().TrimEnd('/') + "/chat/completions"), options.TargetModel, options.Headers, stallGap);
-    await RunStepsAsync("target", target.RunAsync, monitor: null);
+    await RunStepsAsync("target", target.RunAsync, server: null, upstream: null);
 }
 
 if (options.Scenarios.Contains("history") || options.Scenarios.Contains("sessions"))
@@ -88,21 +88,24 @@ Console.WriteLine(SummaryTable.Render(results));
 Console.WriteLine($"Wrote {Path.GetFullPath(json)} and {Path.GetFullPath(chart)} in {(DateTime.UtcNow - started).TotalMinutes:0.0} min.");
 return results.Steps.Count > 0 && results.Steps.All(s => s.Streams > 0) ? 0 : 1;
 
-async Task RunStepsAsync(string scenario, Func<StreamStats, CancellationToken, Task> oneStream, ServerProcess? monitor)
+// server is the Parley whose CPU and memory are measured; upstream the FakeLlm serving the streams, whose CPU is.
+async Task RunStepsAsync(string scenario, Func<StreamStats, CancellationToken, Task> oneStream, ServerProcess? server, ServerProcess? upstream)
 {
-    // One short unmeasured round, so that start-up costs (JIT, pools, query compilation) are not counted.
-    await LoadStep.RunAsync(Math.Min(10, options.Steps.Max()), TimeSpan.FromSeconds(1), oneStream);
+    // An unmeasured round first, so that start-up costs (tiered JIT, pools, query compilation) are not counted.
+    await LoadStep.RunAsync(Math.Min(20, options.Steps.Max()), options.Warmup, oneStream);
     foreach (var users in options.Steps)
     {
-        using var watch = monitor is null ? null : new ServerMonitor(monitor);
+        using var watch = server is null ? null : new ServerMonitor(server);
         if (watch is not null) await watch.BeginAsync();
+        var upstreamCpuAtStart = upstream?.CpuTime();
         var clock = Stopwatch.StartNew();
         // A live line on a terminal; a log (CI) gets only the line per step.
         var stats = await LoadStep.RunAsync(users, options.Duration, oneStream, Console.IsOutputRedirected ? null : perUser =>
             Console.Write($"\r  {scenario,-14} {users,5} streams  {clock.Elapsed.TotalSeconds,5:0.0} s  " +
                 $"{perUser.Sum(s => s.Streams),7} done  {perUser.Sum(s => s.Tokens),9} tokens  {perUser.Sum(s => s.Stalls),5} stalls  {perUser.Sum(s => s.Errors),4} errors "));
         var seconds = clock.Elapsed.TotalSeconds;
-        var server = watch?.End();
+        var parley = watch?.End();
+        var upstreamCpu = upstream is null ? (TimeSpan?)null : upstream.CpuTime() - upstreamCpuAtStart!.Value;
 
         var ttft = Percentiles.Of(stats.TimeToFirstTokenMs);
         var token = Percentiles.Of(stats.TokenLatencyUs);
@@ -111,9 +114,10 @@ async Task RunStepsAsync(string scenario, Func<StreamStats, CancellationToken, T
             ttft, scenario == "direct" || floor is null ? null : ttft.Minus(floor.TimeToFirstTokenMs),
             token, scenario == "direct" || floor is null || token.Count == 0 ? null : token.Minus(floor.TokenLatencyUs),
             Percentiles.Of(stats.GapMs), stats.Stalls,
-            server is { } s1 && stats.Tokens > 0 ? s1.CpuSeconds / stats.Tokens * 1000 : null,
-            watch?.IdleRssMiB, server?.PeakRssMiB,
-            server is { } s2 ? Math.Max(0, s2.PeakRssMiB - watch!.IdleRssMiB) * 1024 / users : null);
+            parley is { } p1 && stats.Tokens > 0 ? p1.CpuSeconds / stats.Tokens * 1000 : null,
+            upstreamCpu is { } cpu && stats.Tokens > 0 ? cpu.TotalSeconds / stats.Tokens * 1000 : null,
+            watch?.IdleRssMiB, parley?.PeakRssMiB,
+            parley is { } p2 ? Math.Max(0, p2.PeakRssMiB - watch!.IdleRssMiB) * 1024 / users : null);
         results.Steps.Add(step);
         Console.WriteLine($"\r  {scenario,-14} {users,5} streams  ttft p50/p99 {ttft.P50,7:0.0}/{ttft.P99,7:0.0} ms  token p99 {token.P99,8:0} µs  " +
             $"gap p99 {step.GapMs.P99,6:0.0} ms  stalls {stats.Stalls,5}  errors {stats.Errors,4}{(stats.FirstError is null ? "" : "  first: " + stats.FirstError)}");
@@ -135,7 +139,7 @@ async Task<ServerProcess> StartParleyAsync(string? connectionString)
         ["Parley:Limits:KeyRequestsPerMinute"] = "1000000",
         ["Parley:Limits:MaxConcurrentReplies"] = "10000",
     };
-    return await ServerProcess.StartAsync(settings, connectionString);
+    return await ServerProcess.StartParleyAsync(settings, connectionString);
 }
 
 async Task<string> NewKeyAsync(Uri baseUrl)

@@ -35,7 +35,14 @@ public sealed class FakeLlmHost : IAsyncDisposable
         // A tiny send buffer makes every FlushAsync wait until the bytes reached the socket. Without it a
         // flush only queues them, so reset_after could tear the connection down before earlier tokens left,
         // and split_utf8 pieces could be coalesced before they were sent.
-        builder.WebHost.UseSockets(s => s.MaxWriteBufferSize = 2);
+        builder.WebHost.UseSockets(s =>
+        {
+            s.MaxWriteBufferSize = 2;
+            // Under load each chunk's flush would otherwise hop to Kestrel's I/O queue for the send and back to
+            // the thread pool when it completed: two thread-pool dispatches per chunk, often a thread woken each.
+            // Inline, the send runs on the thread that wrote the chunk. Safe here because no handler blocks.
+            s.UnsafePreferInlineScheduling = options.InlineScheduling;
+        });
         builder.Services.AddRoutingCore();
         if (commandLine)
         {

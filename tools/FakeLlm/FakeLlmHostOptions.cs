@@ -9,4 +9,8 @@ public sealed class FakeLlmHostOptions
 
     // Base names listed by GET /v1/models; any base name is accepted for chat regardless.
     public IReadOnlyList<string> Models { get; set; } = ["fake", "fake-alt"];
+
+    // Sends each chunk on the thread that wrote it (Kestrel's UnsafePreferInlineScheduling), for the bench,
+    // where FakeLlm's own cost per chunk is part of every figure. The bytes on the wire are the same.
+    public bool InlineScheduling { get; set; }
 }

@@ -5,8 +5,12 @@ namespace FakeLlm;
 // Process-wide state shared by the HTTP endpoints and the in-process inspector.
 internal sealed class FakeLlmState
 {
+    // The request log keeps the most recent requests only, so that a long benchmark does not grow it (and the
+    // bodies it holds) without bound; tests look at a handful.
+    private const int MaxLoggedRequests = 10_000;
+
     private readonly Lock _gate = new();
-    private readonly List<RequestEntry> _requests = [];
+    private readonly Queue<RequestEntry> _requests = new();
     private readonly Dictionary<string, int> _callsByModel = new(StringComparer.Ordinal);
     private readonly List<FaultSlot> _faults = [];
     private int _nextId;
@@ -16,7 +20,12 @@ internal sealed class FakeLlmState
         lock (_gate)
         {
             var entry = new RequestEntry(++_nextId, model, body, authorization);
-            _requests.Add(entry);
+            _requests.Enqueue(entry);
+            if (_requests.Count > MaxLoggedRequests)
+            {
+                _requests.Dequeue();
+            }
+
             return entry;
         }
     }

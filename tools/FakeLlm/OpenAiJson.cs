@@ -16,7 +16,15 @@ internal static class OpenAiJson
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
+    // The same output as WireOptions, for the chunks written straight to a Utf8JsonWriter.
+    public static readonly JsonWriterOptions WriterOptions = new()
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
     public static string Serialize(JsonNode node) => node.ToJsonString(WireOptions);
+
+    public static void Write(Utf8JsonWriter writer, JsonNode node) => node.WriteTo(writer, WireOptions);
 
     public static JsonObject Error(string message, string type, string? code, string? param = null) => new()
     {
@@ -36,19 +44,30 @@ internal static class OpenAiJson
         ["total_tokens"] = reply.PromptTokens + reply.CompletionTokens,
     };
 
-    public static JsonObject Chunk(CompletionIdentity identity, JsonObject delta, string? finishReason) =>
-        ChunkEnvelope(identity, new JsonArray(new JsonObject
-        {
-            ["index"] = 0,
-            ["delta"] = delta,
-            ["finish_reason"] = finishReason,
-        }));
-
-    public static JsonObject UsageChunk(CompletionIdentity identity, Reply reply)
+    // A streamed chunk is written field by field rather than built as a tree and serialised: it is FakeLlm's hot
+    // path under the bench. The bytes are those a JsonObject of these fields, in this order, serialises to.
+    public static void WriteChunk(Utf8JsonWriter writer, CompletionIdentity identity, JsonObject delta, string? finishReason)
     {
-        var chunk = ChunkEnvelope(identity, []);
-        chunk["usage"] = Usage(reply);
-        return chunk;
+        WriteChunkEnvelope(writer, identity);
+        writer.WriteStartArray("choices");
+        writer.WriteStartObject();
+        writer.WriteNumber("index", 0);
+        writer.WritePropertyName("delta");
+        Write(writer, delta);
+        writer.WriteString("finish_reason", finishReason);
+        writer.WriteEndObject();
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    public static void WriteUsageChunk(Utf8JsonWriter writer, CompletionIdentity identity, Reply reply)
+    {
+        WriteChunkEnvelope(writer, identity);
+        writer.WriteStartArray("choices");
+        writer.WriteEndArray();
+        writer.WritePropertyName("usage");
+        Write(writer, Usage(reply));
+        writer.WriteEndObject();
     }
 
     public static JsonObject ToolCallDelta(ToolCallReply call, int fragmentIndex)
@@ -123,14 +142,15 @@ internal static class OpenAiJson
 
     public static long MonotonicNanoseconds() => (long)(Stopwatch.GetTimestamp() * (1_000_000_000.0 / Stopwatch.Frequency));
 
-    private static JsonObject ChunkEnvelope(CompletionIdentity identity, JsonArray choices) => new()
+    // Opens the chunk object and writes every field before "choices".
+    private static void WriteChunkEnvelope(Utf8JsonWriter writer, CompletionIdentity identity)
     {
-        ["id"] = identity.Id,
-        ["object"] = "chat.completion.chunk",
-        ["created"] = identity.Created,
-        ["model"] = identity.Model,
-        ["system_fingerprint"] = Fingerprint,
-        [SentAtField] = MonotonicNanoseconds(),
-        ["choices"] = choices,
-    };
+        writer.WriteStartObject();
+        writer.WriteString("id", identity.Id);
+        writer.WriteString("object", "chat.completion.chunk");
+        writer.WriteNumber("created", identity.Created);
+        writer.WriteString("model", identity.Model);
+        writer.WriteString("system_fingerprint", Fingerprint);
+        writer.WriteNumber(SentAtField, MonotonicNanoseconds());
+    }
 }

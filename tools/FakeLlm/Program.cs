@@ -26,9 +26,12 @@ internal static class FakeLlmProgram
                     options.Models = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
                     i++;
                     break;
+                case "--bench":
+                    options.InlineScheduling = true;
+                    break;
                 default:
                     Console.Error.WriteLine($"Unknown or incomplete argument '{args[i]}'.");
-                    Console.Error.WriteLine("Usage: FakeLlm [--port N] [--api-key KEY] [--models a,b,c]");
+                    Console.Error.WriteLine("Usage: FakeLlm [--port N] [--api-key KEY] [--models a,b,c] [--bench]");
                     return 2;
             }
         }

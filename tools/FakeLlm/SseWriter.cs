@@ -1,4 +1,5 @@
-using System.Text;
+using System.Buffers;
+using System.Text.Json;
 
 namespace FakeLlm;
 
@@ -6,9 +7,36 @@ namespace FakeLlm;
 // cut inside multi-byte characters, to catch clients that decode each network read on its own.
 internal sealed class SseWriter(Stream body, bool splitUtf8, int splitDelayMs, CancellationToken cancellationToken)
 {
-    public Task WriteDataAsync(string data) => WriteRawAsync(Encoding.UTF8.GetBytes($"data: {data}\n\n"));
+    // One buffer and one JSON writer per stream, reused by every event: the bench has FakeLlm write tens of
+    // thousands of events a second, and a string and a byte array per event cost more than the JSON itself.
+    private readonly ArrayBufferWriter<byte> _event = new(512);
+    private Utf8JsonWriter? _json;
 
-    public async Task WriteRawAsync(byte[] bytes)
+    // Starts a "data:" event and returns the writer for its JSON; WriteDataAsync ends and sends it.
+    public Utf8JsonWriter BeginData()
+    {
+        _event.ResetWrittenCount();
+        _event.Write("data: "u8);
+        if (_json is null)
+        {
+            _json = new Utf8JsonWriter(_event, OpenAiJson.WriterOptions);
+        }
+        else
+        {
+            _json.Reset(_event);
+        }
+
+        return _json;
+    }
+
+    public Task WriteDataAsync()
+    {
+        _json!.Flush();
+        _event.Write("\n\n"u8);
+        return WriteRawAsync(_event.WrittenMemory);
+    }
+
+    public async Task WriteRawAsync(ReadOnlyMemory<byte> bytes)
     {
         if (!splitUtf8)
         {
@@ -18,9 +46,9 @@ internal sealed class SseWriter(Stream body, bool splitUtf8, int splitDelayMs, C
         }
 
         var start = 0;
-        foreach (var cut in SplitPoints(bytes).Append(bytes.Length))
+        foreach (var cut in SplitPoints(bytes.Span).Append(bytes.Length))
         {
-            await body.WriteAsync(bytes.AsMemory(start, cut - start), cancellationToken);
+            await body.WriteAsync(bytes[start..cut], cancellationToken);
             await body.FlushAsync(cancellationToken);
             start = cut;
             if (cut < bytes.Length && splitDelayMs > 0)

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -15,7 +14,8 @@ internal sealed class StreamingResponder(
     public static readonly string[] ReasoningChunks = ["Thinking about ", "the request."];
 
     // Deliberately cut mid-object: the client must treat it as a protocol error, not a token.
-    private const string MalformedEvent = "data: {\"choices\":[{\"delta\":{\"content\":\n\n";
+    private static readonly ReadOnlyMemory<byte> MalformedEvent = "data: {\"choices\":[{\"delta\":{\"content\":\n\n"u8.ToArray();
+    private static readonly ReadOnlyMemory<byte> Done = "data: [DONE]\n\n"u8.ToArray();
 
     private readonly CancellationToken _aborted = context.RequestAborted;
     private SseWriter _sse = null!;
@@ -81,10 +81,11 @@ internal sealed class StreamingResponder(
 
         if (request.IncludeUsage && !directives.NoUsage)
         {
-            await _sse.WriteDataAsync(OpenAiJson.Serialize(OpenAiJson.UsageChunk(identity, reply)));
+            OpenAiJson.WriteUsageChunk(_sse.BeginData(), identity, reply);
+            await _sse.WriteDataAsync();
         }
 
-        await _sse.WriteRawAsync(Encoding.UTF8.GetBytes("data: [DONE]\n\n"));
+        await _sse.WriteRawAsync(Done);
         entry.Complete(StatusCodes.Status200OK);
     }
 
@@ -101,12 +102,12 @@ internal sealed class StreamingResponder(
                 await DelayAsync(directives.StallMs);
                 return false;
             case CutMode.Malformed:
-                await _sse.WriteRawAsync(Encoding.UTF8.GetBytes(MalformedEvent));
+                await _sse.WriteRawAsync(MalformedEvent);
                 entry.Complete(StatusCodes.Status200OK);
                 return true;
             case CutMode.Error:
-                var error = OpenAiJson.Error("upstream exploded", "server_error", "server_error");
-                await _sse.WriteDataAsync(OpenAiJson.Serialize(error));
+                OpenAiJson.Write(_sse.BeginData(), OpenAiJson.Error("upstream exploded", "server_error", "server_error"));
+                await _sse.WriteDataAsync();
                 entry.Complete(StatusCodes.Status200OK);
                 return true;
             default:
@@ -147,8 +148,11 @@ internal sealed class StreamingResponder(
         return pieces;
     }
 
-    private Task WriteChunkAsync(JsonObject delta, string? finishReason) =>
-        _sse.WriteDataAsync(OpenAiJson.Serialize(OpenAiJson.Chunk(identity, delta, finishReason)));
+    private Task WriteChunkAsync(JsonObject delta, string? finishReason)
+    {
+        OpenAiJson.WriteChunk(_sse.BeginData(), identity, delta, finishReason);
+        return _sse.WriteDataAsync();
+    }
 
     private Task DelayAsync(int milliseconds) =>
         milliseconds > 0 ? Task.Delay(milliseconds, _aborted) : Task.CompletedTask;

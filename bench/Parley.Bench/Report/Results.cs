@@ -29,6 +29,7 @@ internal sealed record StepResult(
     Percentiles GapMs,
     int Stalls,
     double? ServerCpuSecondsPer1000Tokens,
+    double? FakeLlmCpuSecondsPer1000Tokens,
     double? ServerIdleRssMiB,
     double? ServerPeakRssMiB,
     double? ServerKiBPerStream);

@@ -9,8 +9,8 @@ internal static class SummaryTable
     public static string Render(BenchResults results)
     {
         var text = new StringBuilder();
-        text.AppendLine("| scenario | streams | ttft p50 / p95 / p99 ms | added ttft p50 / p99 ms | token latency p99 µs | added p99 µs | gap p99 ms | stalls | errors | CPU s / 1k tokens | RSS idle → peak MiB | KiB / stream |");
-        text.AppendLine("| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
+        text.AppendLine("| scenario | streams | ttft p50 / p95 / p99 ms | added ttft p50 / p99 ms | token latency p99 µs | added p99 µs | gap p99 ms | stalls | errors | CPU s / 1k tokens | FakeLlm CPU s / 1k tokens | RSS idle → peak MiB | KiB / stream |");
+        text.AppendLine("| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
         foreach (var s in results.Steps)
         {
             text.AppendLine(string.Join(" | ",
@@ -24,6 +24,7 @@ internal static class SummaryTable
                 s.Stalls,
                 s.Errors,
                 s.ServerCpuSecondsPer1000Tokens is { } cpu ? F(cpu, "0.000") : "–",
+                s.FakeLlmCpuSecondsPer1000Tokens is { } fakeCpu ? F(fakeCpu, "0.000") : "–",
                 s.ServerIdleRssMiB is { } idle ? $"{F(idle, "0")} → {F(s.ServerPeakRssMiB!.Value, "0")}" : "–",
                 (s.ServerKiBPerStream is { } perStream ? F(perStream, "0") : "–") + " |"));
         }

@@ -12,7 +12,7 @@ namespace Parley.Server.Streaming;
 // not held back). One commit per interval for all replies, instead of one per reply, keeps SQLite's single
 // writer free for sends. Events are published to live readers only after their batch commits.
 //
-// Durability window: events not yet flushed (at most one interval, 50 ms by default) are lost if the process
+// Durability window: events not yet flushed (at most one interval, 20 ms by default) are lost if the process
 // dies. Nothing a reader has seen is ever lost, because readers only see committed events; and a reply
 // interrupted by a crash is regenerated after a `reset` event, so the lost tail is never needed.
 //

