@@ -50,8 +50,9 @@ if (options.Scenarios.Contains("chat"))
     {
         await using var server = await StartParleyAsync(database == "postgres" ? PostgresForBench.CreateDatabase() : null);
         using var chatHttp = LoadClient(server.BaseUrl);
-        chatHttp.DefaultRequestHeaders.Authorization = new("Bearer", await NewKeyAsync(server.BaseUrl));
-        var chat = new ChatStreamer(chatHttp, options.FakeModel, stallGap);
+        var keys = new List<string>();
+        for (var i = 0; i < Math.Min(ChatAccounts, options.Steps.Max()); i++) keys.Add(await NewKeyAsync(server.BaseUrl));
+        var chat = new ChatStreamer(chatHttp, keys, options.FakeModel, stallGap);
         await RunStepsAsync($"chat-{database}", chat.RunAsync, server, upstream: fake);
     }
 }
@@ -168,4 +169,6 @@ static double MemoryGiB()
 internal static partial class Program
 {
     private const string ShortReplyModel = "fake?tokens=5";
+    // Accounts the chat scenario's virtual users share, in turn.
+    private const int ChatAccounts = 100;
 }

@@ -9,6 +9,7 @@ internal static class ConversationExtensions
         services.AddSingleton<PersonaCatalog>();
         services.AddScoped<ReplyScheduler>();
         services.AddSingleton<UserLimits>();
+        services.AddSingleton<UserSendGate>();
         services.AddScoped<ReplyCanceller>();
         services.AddScoped<ConversationEraser>();
         return services;

@@ -35,6 +35,7 @@ internal sealed class ReplyScheduler(
     IHostApplicationLifetime lifetime,
     IOptions<LimitsOptions> limits,
     UserLimits userLimits,
+    UserSendGate sends,
     TimeProvider clock)
 {
     public async Task<ScheduleResult> SendAsync(string userId, string sessionId, SendMessageRequest body, CancellationToken ct)
@@ -54,6 +55,7 @@ internal sealed class ReplyScheduler(
         if (lifetime.ApplicationStopping.IsCancellationRequested) return new ScheduleResult.ShuttingDown();
         if (await userLimits.TakeSendAsync(userId, ct) is { } wait) return RateLimited(wait);
 
+        using var userTurn = await sends.EnterAsync(userId, ct);
         var now = clock.GetUtcNow().UtcDateTime;
         var replyId = Ids.New("msg");
         using var gate = await writes.EnterAsync(ct);
@@ -111,6 +113,7 @@ internal sealed class ReplyScheduler(
         var now = clock.GetUtcNow().UtcDateTime;
         var replyId = Ids.New("msg");
 
+        using var userTurn = await sends.EnterAsync(userId, ct);
         using var gate = await writes.EnterAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         if (await userLimits.CheckRepliesAsync(db, userId, ct) is { } limited) return limited;

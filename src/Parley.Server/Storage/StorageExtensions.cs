@@ -7,10 +7,6 @@ namespace Parley.Server.Storage;
 
 internal static class StorageExtensions
 {
-    // Contexts are pooled and reset between uses: a new context would resolve its internal services again on
-    // every request and every flush (a measurable share of a send's CPU time; docs/BENCHMARKS.md).
-    private const int ContextPoolSize = 1024;
-
     public static IServiceCollection AddParleyStorage(this IServiceCollection services, IConfiguration configuration)
     {
         var target = DatabaseTarget.From(configuration.GetConnectionString("Parley"));
@@ -20,16 +16,19 @@ internal static class StorageExtensions
         {
             case DatabaseKind.Sqlite:
                 var connectionString = PrepareSqlite(target.ConnectionString);
-                services.AddPooledDbContextFactory<ParleyDb>(o => o
+                services.AddDbContextFactory<ParleyDb>(o => o
                     .UseSqlite(connectionString)
-                    .AddInterceptors(new SqlitePragmas()), ContextPoolSize);
+                    .AddInterceptors(new SqlitePragmas()));
                 break;
             case DatabaseKind.Postgres:
                 // One pooled data source per process: EF contexts, the LISTEN connection and the hot raw SQL all
                 // draw from the same pool.
                 var dataSource = new NpgsqlDataSourceBuilder(target.ConnectionString).Build();
                 services.AddSingleton(dataSource);
-                services.AddPooledDbContextFactory<ParleyDb>(o => o.UseNpgsql(dataSource), ContextPoolSize);
+                // Not a pooled context factory: with one, the bench found the whole Npgsql pool checked out and idle
+                // at 100 replies and every reply stalled (the raw SQL paths open the context's connection themselves,
+                // and a pooled context does not give such a connection back when it is returned).
+                services.AddDbContextFactory<ParleyDb>(o => o.UseNpgsql(dataSource));
                 // PostgreSQL keeps microseconds: the clock is cut to them, so a time a response shows is exactly
                 // the time a later read returns.
                 services.Replace(ServiceDescriptor.Singleton<TimeProvider>(new MicrosecondClock()));
