@@ -16,7 +16,7 @@ using Parley.Server.Tools;
 using Parley.Server.Usage;
 using Parley.Server.Web;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(HostingExtensions.WithoutConfigurationWatching(args));
 builder.UseParleyHosting();
 
 builder.Services
