@@ -11,7 +11,7 @@ internal sealed record BenchOptions
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(8);
     // Unmeasured load before a scenario's first step: a fresh server compiles its hot paths again (tiered JIT)
     // for several seconds, and that CPU is not what a running server costs.
-    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(6);
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(15);
     public int TtftMs { get; init; }
     public int TokensPerSecond { get; init; } = 50;
     public int Tokens { get; init; } = 100;
@@ -20,6 +20,8 @@ internal sealed record BenchOptions
     public Uri? Target { get; init; }
     public string TargetModel { get; init; } = "fake";
     public IReadOnlyList<(string Name, string Value)> Headers { get; init; } = [];
+    // Extra environment for the Parley processes the bench starts, e.g. DOTNET_PerfMapEnabled=1 to profile them.
+    public IReadOnlyDictionary<string, string> ServerEnvironment { get; init; } = new Dictionary<string, string>();
     public Uri? Parley { get; init; }
     public string? ParleyKey { get; init; }
     public int HistoryMessages { get; init; } = 10_000;
@@ -38,13 +40,14 @@ internal sealed record BenchOptions
           --scenarios direct,relay,chat,history,sessions,target   which to run (default: all but target)
           --steps 1,10,100,250,500,1000,2000    concurrent streams per step
           --duration 8                          seconds per step
-          --warmup 6                            unmeasured seconds of load before each scenario
+          --warmup 15                           unmeasured seconds of load before each scenario
           --ttft-ms 0 --tps 50 --tokens 100     FakeLlm's pacing and reply length
           --db sqlite,postgres                  databases for the chat scenario (postgres needs initdb/pg_ctl)
           --out bench-results                   folder for results.json and chart.svg
           --target URL [--model M] [--header 'Name: value']...   any OpenAI-compatible endpoint (scenario 'target')
           --parley URL --key pk_...             a running Parley instead of one started here (relay and chat)
           --history 10000 --sessions 10000 --samples 40   sizes of the two single-user benchmarks
+          --server-env NAME=VALUE               extra environment for the Parley it starts (repeatable)
           --smoke                               a few seconds of everything, to check the bench still works
         """;
 
@@ -52,6 +55,7 @@ internal sealed record BenchOptions
     {
         var options = new BenchOptions();
         var headers = new List<(string, string)>();
+        var environment = new Dictionary<string, string>();
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -81,13 +85,22 @@ internal sealed record BenchOptions
                     HistoryMessages = 200, ListSessions = 200, Samples = 5,
                 },
                 "--header" => AddHeader(options, Next(), headers),
+                "--server-env" => AddEnvironment(options, Next(), environment),
                 "-h" or "--help" => throw new ArgumentException(Usage),
                 _ => throw new ArgumentException($"Unknown option {args[i]}.\n\n{Usage}"),
             };
         }
         if (options.Scenarios.Contains("target") && options.Target is null) throw new ArgumentException("Scenario 'target' needs --target URL.");
         if (options.Target is not null && !options.Scenarios.Contains("target")) options = options with { Scenarios = [.. options.Scenarios, "target"] };
-        return options with { Headers = headers };
+        return options with { Headers = headers, ServerEnvironment = environment };
+    }
+
+    private static BenchOptions AddEnvironment(BenchOptions options, string variable, Dictionary<string, string> environment)
+    {
+        var equals = variable.IndexOf('=');
+        if (equals <= 0) throw new ArgumentException($"--server-env '{variable}' must look like NAME=VALUE.");
+        environment[variable[..equals]] = variable[(equals + 1)..];
+        return options;
     }
 
     private static BenchOptions AddHeader(BenchOptions options, string header, List<(string, string)> headers)
