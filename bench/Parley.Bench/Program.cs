@@ -98,8 +98,9 @@ async Task RunStepsAsync(string scenario, Func<StreamStats, CancellationToken, T
     await LoadStep.RunAsync(Math.Min(50, options.Steps.Max()), options.Warmup, oneStream);
     foreach (var users in options.Steps)
     {
+        await Quiet.WaitAsync(server, upstream);
         using var watch = server is null ? null : new ServerMonitor(server);
-        if (watch is not null) await watch.BeginAsync();
+        watch?.Begin();
         var upstreamCpuAtStart = upstream?.CpuTime();
         var clock = Stopwatch.StartNew();
         // A live line on a terminal; a log (CI) gets only the line per step.
