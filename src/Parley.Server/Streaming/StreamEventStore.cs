@@ -1,20 +1,17 @@
 using System.Data.Common;
-using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 using Parley.Server.Storage;
 
 namespace Parley.Server.Streaming;
 
 // The persisted event log of replies. Appending and reading events are the hottest paths of the server (one
 // row per token, read by every reader), so they use plain SQL on the context's connection instead of EF
-// change tracking and materialisation: a multi-row INSERT per batch, and a range scan on (message_id, seq).
+// change tracking and materialisation: one prepared INSERT per batch, and a range scan on (message_id, seq).
 internal sealed class StreamEventStore(IDbContextFactory<ParleyDb> dbs)
 {
     public const int PageSize = 512;
-
-    // Rows per INSERT statement: 4 parameters each, well under SQLite's and PostgreSQL's parameter limits.
-    private const int RowsPerStatement = 256;
 
     public async Task<List<StreamEvent>> ReadAfterAsync(string messageId, long after, CancellationToken ct)
     {
@@ -45,32 +42,42 @@ internal sealed class StreamEventStore(IDbContextFactory<ParleyDb> dbs)
         var own = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
         try
         {
-            var transaction = db.Database.CurrentTransaction!.GetDbTransaction();
-            for (var start = 0; start < events.Count; start += RowsPerStatement)
-            {
-                var count = Math.Min(RowsPerStatement, events.Count - start);
-                await using var command = connection.CreateCommand();
-                command.Transaction = transaction;
-                var sql = new StringBuilder("INSERT INTO stream_events (message_id, seq, kind, data) VALUES ");
-                for (var i = 0; i < count; i++)
-                {
-                    var e = events[start + i];
-                    if (i > 0) sql.Append(',');
-                    sql.Append($"(@m{i}, @s{i}, @k{i}, @d{i})");
-                    Add(command, $"@m{i}", e.MessageId);
-                    Add(command, $"@s{i}", e.Seq);
-                    Add(command, $"@k{i}", e.Kind);
-                    Add(command, $"@d{i}", e.Data);
-                }
-                command.CommandText = sql.ToString();
-                await command.ExecuteNonQueryAsync(ct);
-            }
+            await using var command = connection.CreateCommand();
+            command.Transaction = db.Database.CurrentTransaction!.GetDbTransaction();
+            if (connection is NpgsqlConnection) await InsertAsArraysAsync(command, events, ct);
+            else await InsertRowByRowAsync(command, events, ct);
             if (own is not null) await own.CommitAsync(ct);
         }
         finally
         {
             if (own is not null) await own.DisposeAsync();
             await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    // PostgreSQL: the whole batch as four array parameters in one statement whose text never changes, so the
+    // server parses and plans it once per connection however many rows a batch has.
+    private static async Task InsertAsArraysAsync(DbCommand command, IReadOnlyList<StreamEvent> events, CancellationToken ct)
+    {
+        command.CommandText = "INSERT INTO stream_events (message_id, seq, kind, data) SELECT * FROM unnest(@m, @s, @k, @d)";
+        Add(command, "@m", events.Select(e => e.MessageId).ToArray());
+        Add(command, "@s", events.Select(e => e.Seq).ToArray());
+        Add(command, "@k", events.Select(e => e.Kind).ToArray());
+        Add(command, "@d", events.Select(e => e.Data).ToArray());
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    // SQLite: one prepared single-row statement, stepped once per event. The driver binds parameters by name,
+    // and SQLite finds a name by a linear search, so one multi-row statement with hundreds of parameters cost
+    // time in the square of its rows (perf: strncmp under sqlite3VListNameToNum), besides its parse.
+    private static async Task InsertRowByRowAsync(DbCommand command, IReadOnlyList<StreamEvent> events, CancellationToken ct)
+    {
+        command.CommandText = "INSERT INTO stream_events (message_id, seq, kind, data) VALUES (@m, @s, @k, @d)";
+        var (m, s, k, d) = (Add(command, "@m", ""), Add(command, "@s", 0L), Add(command, "@k", ""), Add(command, "@d", ""));
+        foreach (var e in events)
+        {
+            (m.Value, s.Value, k.Value, d.Value) = (e.MessageId, e.Seq, e.Kind, e.Data);
+            await command.ExecuteNonQueryAsync(ct);
         }
     }
 
@@ -95,12 +102,13 @@ internal sealed class StreamEventStore(IDbContextFactory<ParleyDb> dbs)
         return string.Concat(deltas.Select(d => System.Text.Json.JsonSerializer.Deserialize<DeltaData>(d, StreamPayloadsJson.Options)!.Content));
     }
 
-    private static void Add(DbCommand command, string name, object value)
+    private static DbParameter Add(DbCommand command, string name, object value)
     {
         var parameter = command.CreateParameter();
         parameter.ParameterName = name;
         parameter.Value = value;
         command.Parameters.Add(parameter);
+        return parameter;
     }
 
     private sealed record DeltaData(string Content);
