@@ -6,7 +6,7 @@ namespace Parley.Server.Generation;
 
 // Names a session after its first complete reply. The update only applies while the session still has its
 // automatic title, so a rename by the user always wins.
-internal sealed class SessionTitler(IDbContextFactory<ParleyDb> dbs, ILogger<SessionTitler> logger)
+internal sealed class SessionTitler(IDbContextFactory<ParleyDb> dbs, WriteGate writes, ILogger<SessionTitler> logger)
 {
     private static readonly TimeSpan SuggestionTimeout = TimeSpan.FromSeconds(15);
 
@@ -26,6 +26,7 @@ internal sealed class SessionTitler(IDbContextFactory<ParleyDb> dbs, ILogger<Ses
         }
 
         await using var db = await dbs.CreateDbContextAsync(ct);
+        using var gate = await writes.EnterAsync(ct);
         await db.Sessions.Where(s => s.Id == sessionId && s.AutoTitle)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.Title, title).SetProperty(x => x.AutoTitle, false), ct);
     }

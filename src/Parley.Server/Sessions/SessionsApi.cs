@@ -25,7 +25,7 @@ internal static class SessionsApi
     }
 
     internal static async Task<Results<Created<SessionDto>, ValidationProblem>> Create(
-        CreateSessionRequest body, HttpContext http, ParleyDb db, PersonaCatalog personas, ModelCatalog models,
+        CreateSessionRequest body, HttpContext http, ParleyDb db, WriteGate writes, PersonaCatalog personas, ModelCatalog models,
         IOptions<LimitsOptions> limits, TimeProvider clock, CancellationToken ct)
     {
         var errors = Check(body.Title, body.SystemPrompt, body.PersonaId, body.Model, personas, models, limits.Value);
@@ -45,7 +45,7 @@ internal static class SessionsApi
             UpdatedAt = now,
         };
         db.Sessions.Add(session);
-        await db.SaveChangesAsync(ct);
+        using (await writes.EnterAsync(ct)) await db.SaveChangesAsync(ct);
         return TypedResults.Created($"/api/sessions/{session.Id}", session.ToDto());
     }
 

@@ -8,8 +8,8 @@ using Parley.Server.Storage;
 namespace Parley.Server.Streaming;
 
 // Writes the pending events of every live reply on this node in one transaction, every FlushIntervalMs (sooner
-// when a reply's batch fills up, or when the first event after a quiet interval arrives, so a first token is
-// not held back). One commit per interval for all replies, instead of one per reply, keeps SQLite's single
+// when a reply's batch fills up, when a reply's first token arrives, or when the first event after a quiet
+// interval does, so a first token is never held back for the tick). One commit per interval for all replies, instead of one per reply, keeps SQLite's single
 // writer free for sends. Events are published to live readers only after their batch commits.
 //
 // Durability window: events not yet flushed (at most one interval, 20 ms by default) are lost if the process
@@ -145,7 +145,6 @@ internal sealed class EventFlusher(
     {
         while (!_stop.IsCancellationRequested)
         {
-            _wake.Reset();
             try
             {
                 await _wake.WaitAsync(Interval, _stop.Token);
@@ -154,6 +153,9 @@ internal sealed class EventFlusher(
             {
                 return;
             }
+            // Reset after the wait, not before it: a wake-up that arrives while a batch is being written (a first
+            // token) starts the next batch at once instead of being lost until the next tick.
+            _wake.Reset();
             StreamEventWriter[] writers;
             lock (_lock) writers = [.. _writers];
             if (writers.Length == 0) continue;

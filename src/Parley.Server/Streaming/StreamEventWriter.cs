@@ -14,6 +14,7 @@ internal sealed class StreamEventWriter : IAsyncDisposable
     private readonly Lock _lock = new();
     private List<StreamEvent> _pending = [];
     private long _nextSeq;
+    private bool _wroteText;
 
     public StreamEventWriter(string messageId, long lastStoredSeq, EventFlusher flusher, JobLease? lease = null)
     {
@@ -40,7 +41,11 @@ internal sealed class StreamEventWriter : IAsyncDisposable
             _pending.Add(new StreamEvent { MessageId = MessageId, Seq = _nextSeq++, Kind = kind, Data = data });
             count = _pending.Count;
         }
-        if (count >= _flusher.BatchSize || (count == 1 && _flusher.IsQuiet)) _flusher.Wake();
+        // The first token is what a user waits for: it is written at once, not at the next tick, however busy
+        // the flusher is. Later tokens ride the interval's shared commit.
+        var firstText = kind == StreamEventKinds.Delta && !_wroteText;
+        _wroteText |= firstText;
+        if (firstText || count >= _flusher.BatchSize || (count == 1 && _flusher.IsQuiet)) _flusher.Wake();
         if (count >= MaxPending) await _flusher.FlushAsync([this]);
     }
 
