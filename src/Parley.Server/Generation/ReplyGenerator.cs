@@ -35,14 +35,14 @@ internal sealed class ReplyGenerator(
     public async Task RunAsync(ClaimedJob job, CancellationToken handBack)
     {
         await using var db = await dbs.CreateDbContextAsync(handBack);
-        // The reply, its session and the user message it answers, in one read.
+        // The reply, its session, the user message it answers and the last event an earlier attempt stored, in one read.
         var loaded = await (
                 from r in db.Messages.AsNoTracking()
                 where r.Id == job.MessageId
                 join s in db.Sessions.AsNoTracking() on r.SessionId equals s.Id
                 join p in db.Messages.AsNoTracking() on r.ParentId equals p.Id into parents
                 from p in parents.DefaultIfEmpty()
-                select new { Reply = r, Session = s, UserMessage = p })
+                select new { Reply = r, Session = s, UserMessage = p, LastSeq = db.StreamEvents.Where(e => e.MessageId == r.Id).Max(e => (long?)e.Seq) ?? 0 })
             .FirstOrDefaultAsync(handBack);
         if (loaded is null) return; // Deleted with its session; the job row went with it.
         var (reply, session) = (loaded.Reply, loaded.Session);
@@ -61,9 +61,9 @@ internal sealed class ReplyGenerator(
         var cancel = cancellations.Register(reply.Id);
         try
         {
-            if (!await lifecycle.StartAsync(reply.Id, job.Lease, handBack)) return; // Cancelled while queued, or taken over.
+            if (!await lifecycle.StartAsync(job, handBack)) return; // Cancelled while queued, or taken over.
             metrics.ReplyStarted(reply.Model ?? session.Model);
-            await GenerateAsync(db, reply, session, loaded.UserMessage, job, cancel.Token, handBack);
+            await GenerateAsync(db, reply, session, loaded.UserMessage, loaded.LastSeq, job, cancel.Token, handBack);
         }
         finally
         {
@@ -72,10 +72,9 @@ internal sealed class ReplyGenerator(
         }
     }
 
-    private async Task GenerateAsync(ParleyDb db, Message reply, ChatSession session, Message? userMessage, ClaimedJob job,
+    private async Task GenerateAsync(ParleyDb db, Message reply, ChatSession session, Message? userMessage, long lastSeq, ClaimedJob job,
         CancellationToken cancel, CancellationToken handBack)
     {
-        var lastSeq = await store.LastSeqAsync(reply.Id, handBack);
         await using var writer = new StreamEventWriter(reply.Id, lastSeq, flusher, job.Lease);
         if (lastSeq > 0)
         {

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Parley.Server.Cluster;
@@ -6,7 +7,9 @@ using Parley.Server.Storage;
 
 namespace Parley.Server.Generation;
 
-internal sealed record ClaimedJob(string MessageId, int Attempt, string Owner)
+// Started: the claim also moved the reply from queued to generating (ReplyLifecycle.MarkGeneratingAsync), in its
+// own transaction; false when the reply was no longer running, or has used up its attempts.
+internal sealed record ClaimedJob(string MessageId, int Attempt, string Owner, bool Started = false)
 {
     public JobLease Lease => new(MessageId, Owner, Attempt);
 }
@@ -26,7 +29,8 @@ internal sealed record HeartbeatResult(IReadOnlyList<string> Lost, IReadOnlyList
 // claiming at once never wait for each other or take the same row. SQLite has a single writer, and there the
 // claim is an optimistic conditional update.
 internal sealed class ReplyJobQueue(
-    IDbContextFactory<ParleyDb> dbs, DatabaseTarget target, WriteGate writes, IOptions<GenerationOptions> options, TimeProvider clock)
+    IDbContextFactory<ParleyDb> dbs, DatabaseTarget target, WriteGate writes, ClusterNotifier notifier, IOptions<GenerationOptions> options,
+    TimeProvider clock)
 {
     // Identifies this process's leases. A restarted process is a new owner.
     public string NodeId { get; } = Environment.MachineName + "/" + Environment.ProcessId + "/" + Guid.NewGuid().ToString("N")[..8];
@@ -36,8 +40,10 @@ internal sealed class ReplyJobQueue(
     public Task<ClaimedJob?> TryClaimAsync(CancellationToken ct) =>
         target.Kind == DatabaseKind.Postgres ? ClaimSkippingLockedAsync(ct) : ClaimOptimisticallyAsync(ct);
 
-    // The claim, its attempt count and its log row commit together. Never this node's own rows: a reply it
-    // still runs may have missed a heartbeat under load.
+    // The claim, its attempt count, its log row and the reply's start commit together: the start saves the
+    // generator a transaction of its own before its first token. Never this node's own rows: a reply it still
+    // runs may have missed a heartbeat under load. The rows are locked job first, then message, the order of
+    // every transaction that changes a reply.
     private async Task<ClaimedJob?> ClaimSkippingLockedAsync(CancellationToken ct)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
@@ -46,7 +52,9 @@ internal sealed class ReplyJobQueue(
         await db.Database.OpenConnectionAsync(ct);
         try
         {
-            await using var command = new NpgsqlCommand("""
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            ClaimedJob? job;
+            await using (var command = new NpgsqlCommand("""
                 WITH candidate AS (
                     SELECT message_id FROM reply_jobs
                     WHERE lease_owner IS NULL OR (lease_expires_at < @now AND lease_owner <> @node)
@@ -59,17 +67,30 @@ internal sealed class ReplyJobQueue(
                     FROM candidate
                     WHERE j.message_id = candidate.message_id
                     RETURNING j.message_id, j.attempts
+                ), started AS (
+                    UPDATE messages m SET status = @generating
+                    FROM claimed
+                    WHERE m.id = claimed.message_id AND claimed.attempts <= @maxAttempts AND m.status IN (@queued, @generating)
+                    RETURNING m.id
                 )
                 INSERT INTO reply_attempts (message_id, attempt, node_id, claimed_at)
                 SELECT message_id, attempts, @node, @now FROM claimed
-                RETURNING message_id, attempt
-                """, connection);
-            command.Parameters.AddWithValue("now", now);
-            command.Parameters.AddWithValue("expires", now + Lease);
-            command.Parameters.AddWithValue("node", NodeId);
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            if (!await reader.ReadAsync(ct)) return null;
-            return new ClaimedJob(reader.GetString(0), reader.GetInt32(1), NodeId);
+                RETURNING message_id, attempt, EXISTS (SELECT 1 FROM started)
+                """, connection, (NpgsqlTransaction)tx.GetDbTransaction()))
+            {
+                command.Parameters.AddWithValue("now", now);
+                command.Parameters.AddWithValue("expires", now + Lease);
+                command.Parameters.AddWithValue("node", NodeId);
+                command.Parameters.AddWithValue("maxAttempts", options.Value.MaxAttempts);
+                command.Parameters.AddWithValue("queued", ReplyStatus.Queued);
+                command.Parameters.AddWithValue("generating", ReplyStatus.Generating);
+                await using var reader = await command.ExecuteReaderAsync(ct);
+                if (!await reader.ReadAsync(ct)) return null;
+                job = new ClaimedJob(reader.GetString(0), reader.GetInt32(1), NodeId, reader.GetBoolean(2));
+            }
+            if (job.Started) await notifier.NotifyAsync(db, [ClusterNotifier.Status(job.MessageId, ReplyStatus.Generating)], ct);
+            await tx.CommitAsync(ct);
+            return job;
         }
         finally
         {
@@ -105,8 +126,9 @@ internal sealed class ReplyJobQueue(
                 var attempt = candidate.Attempts + 1;
                 await db.Database.ExecuteSqlAsync(
                     $"INSERT INTO reply_attempts (message_id, attempt, node_id, claimed_at) VALUES ({candidate.MessageId}, {attempt}, {NodeId}, {now.ToString("O")})", ct);
+                var started = attempt <= options.Value.MaxAttempts && await ReplyLifecycle.MarkGeneratingAsync(db, candidate.MessageId, ct);
                 await tx.CommitAsync(ct);
-                return new ClaimedJob(candidate.MessageId, attempt, NodeId);
+                return new ClaimedJob(candidate.MessageId, attempt, NodeId, started);
             }
             // Another worker won this row; look again.
         }

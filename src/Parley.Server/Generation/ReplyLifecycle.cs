@@ -16,23 +16,32 @@ namespace Parley.Server.Generation;
 internal sealed class ReplyLifecycle(
     IDbContextFactory<ParleyDb> dbs, DatabaseTarget target, WriteGate writes, LiveStreams live, ClusterNotifier cluster, TimeProvider clock)
 {
-    public async Task<bool> StartAsync(string messageId, JobLease lease, CancellationToken ct)
+    // A job is usually started by its claim, in the claim's transaction (ReplyJobQueue); then only the readers
+    // here are told. False when the reply is no longer running (cancelled while queued) or was taken over.
+    public async Task<bool> StartAsync(ClaimedJob job, CancellationToken ct)
     {
-        await using var db = await dbs.CreateDbContextAsync(ct);
-        int rows;
-        using (await writes.EnterAsync(ct))
+        var started = job.Started;
+        if (!started)
         {
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            if (!(await JobFence.HeldAsync(db, target, [lease], exclusive: true, ct)).Contains(messageId)) return false;
-            rows = await db.Messages
-                .Where(m => m.Id == messageId && (m.Status == ReplyStatus.Queued || m.Status == ReplyStatus.Generating))
-                .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, ReplyStatus.Generating), ct);
-            if (rows == 1) await cluster.NotifyAsync(db, [ClusterNotifier.Status(messageId, ReplyStatus.Generating)], ct);
-            await tx.CommitAsync(ct);
+            await using var db = await dbs.CreateDbContextAsync(ct);
+            using (await writes.EnterAsync(ct))
+            {
+                await using var tx = await db.Database.BeginTransactionAsync(ct);
+                if (!(await JobFence.HeldAsync(db, target, [job.Lease], exclusive: true, ct)).Contains(job.MessageId)) return false;
+                started = await MarkGeneratingAsync(db, job.MessageId, ct);
+                if (started) await cluster.NotifyAsync(db, [ClusterNotifier.Status(job.MessageId, ReplyStatus.Generating)], ct);
+                await tx.CommitAsync(ct);
+            }
         }
-        if (rows == 1) live.PublishStatus(messageId, ReplyStatus.Generating);
-        return rows == 1;
+        if (started) live.PublishStatus(job.MessageId, ReplyStatus.Generating);
+        return started;
     }
+
+    // queued -> generating, inside the caller's transaction, which holds the reply's job.
+    internal static async Task<bool> MarkGeneratingAsync(ParleyDb db, string messageId, CancellationToken ct) =>
+        await db.Database.ExecuteSqlAsync(
+            $"UPDATE messages SET status = {ReplyStatus.Generating} WHERE id = {messageId} AND status IN ({ReplyStatus.Queued}, {ReplyStatus.Generating})",
+            ct) == 1;
 
     public async Task<bool> FinishAsync(ReplyOutcome outcome, IReadOnlyList<StreamEvent> pending, CancellationToken ct, bool onlyIfQueued = false,
         JobLease? lease = null)

@@ -81,12 +81,6 @@ internal sealed class StreamEventStore(IDbContextFactory<ParleyDb> dbs)
         }
     }
 
-    public async Task<long> LastSeqAsync(string messageId, CancellationToken ct)
-    {
-        await using var db = await dbs.CreateDbContextAsync(ct);
-        return await db.StreamEvents.Where(e => e.MessageId == messageId).MaxAsync(e => (long?)e.Seq, ct) ?? 0;
-    }
-
     // The text of a reply still being written: the deltas after its last reset.
     public async Task<string> ContentSoFarAsync(string messageId, CancellationToken ct)
     {
