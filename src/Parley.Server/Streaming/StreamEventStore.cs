@@ -18,17 +18,25 @@ internal sealed class StreamEventStore(IDbContextFactory<ParleyDb> dbs)
         await using var db = await dbs.CreateDbContextAsync(ct);
         var connection = db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(ct);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT seq, kind, data FROM stream_events WHERE message_id = @m AND seq > @a ORDER BY seq LIMIT " + PageSize;
-        Add(command, "@m", messageId);
-        Add(command, "@a", after);
-        var events = new List<StreamEvent>();
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
+        try
         {
-            events.Add(new StreamEvent { MessageId = messageId, Seq = reader.GetInt64(0), Kind = reader.GetString(1), Data = reader.GetString(2) });
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT seq, kind, data FROM stream_events WHERE message_id = @m AND seq > @a ORDER BY seq LIMIT " + PageSize;
+            Add(command, "@m", messageId);
+            Add(command, "@a", after);
+            var events = new List<StreamEvent>();
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                events.Add(new StreamEvent { MessageId = messageId, Seq = reader.GetInt64(0), Kind = reader.GetString(1), Data = reader.GetString(2) });
+            }
+            return events;
         }
-        return events;
+        finally
+        {
+            // A pooled context keeps a connection it was left with (StorageExtensions).
+            await db.Database.CloseConnectionAsync();
+        }
     }
 
     // Inserts events with the context's connection, inside its current transaction if it has one.
