@@ -17,8 +17,8 @@ namespace Parley.Server.Streaming;
 // interrupted by a crash is regenerated after a `reset` event, so the lost tail is never needed.
 //
 // Each batch is fenced (JobFence): the events of a reply whose job this node no longer holds are dropped, not
-// written. On PostgreSQL the same transaction sends one NOTIFY naming every reply it wrote, which wakes those
-// replies' readers on the other nodes when it commits.
+// written. On PostgreSQL the fence, the rows and one NOTIFY naming the replies go in one round trip
+// (StreamEventStore.InsertFencedAsync), which wakes those replies' readers on the other nodes when it commits.
 internal sealed class EventFlusher(
     IDbContextFactory<ParleyDb> dbs,
     DatabaseTarget target,
@@ -124,21 +124,26 @@ internal sealed class EventFlusher(
     private async Task<HashSet<string>> InsertAsync(List<(StreamEventWriter Writer, List<StreamEvent> Batch)> taken)
     {
         await using var db = await dbs.CreateDbContextAsync();
+        if (target.Kind == DatabaseKind.Postgres) return LogDropped(taken, await StreamEventStore.InsertFencedAsync(db, taken, cluster));
         using (await writes.EnterAsync(CancellationToken.None))
         {
             await using var tx = await db.Database.BeginTransactionAsync(CancellationToken.None);
             var leases = taken.Where(t => t.Writer.Lease is not null).Select(t => t.Writer.Lease!).ToList();
             var held = await JobFence.HeldAsync(db, target, leases, exclusive: false, CancellationToken.None);
             var kept = taken.Where(t => t.Writer.Lease is null || held.Contains(t.Writer.MessageId)).ToList();
-            foreach (var (writer, _) in taken.Except(kept))
-            {
-                logger.LogWarning("Dropped stream events of reply {MessageId}: this node no longer holds its job", writer.MessageId);
-            }
             await StreamEventStore.InsertAsync(db, kept.SelectMany(t => t.Batch).ToList(), CancellationToken.None);
-            await cluster.NotifyAsync(db, kept.Select(t => ClusterNotifier.Events(t.Writer.MessageId)), CancellationToken.None);
             await tx.CommitAsync(CancellationToken.None);
-            return kept.Select(t => t.Writer.MessageId).ToHashSet(StringComparer.Ordinal);
+            return LogDropped(taken, kept.Select(t => t.Writer.MessageId).ToHashSet(StringComparer.Ordinal));
         }
+    }
+
+    private HashSet<string> LogDropped(List<(StreamEventWriter Writer, List<StreamEvent> Batch)> taken, HashSet<string> written)
+    {
+        foreach (var (writer, _) in taken.Where(t => !written.Contains(t.Writer.MessageId)))
+        {
+            logger.LogWarning("Dropped stream events of reply {MessageId}: this node no longer holds its job", writer.MessageId);
+        }
+        return written;
     }
 
     private async Task LoopAsync()

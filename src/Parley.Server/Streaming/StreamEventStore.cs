@@ -2,6 +2,7 @@ using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
+using Parley.Server.Cluster;
 using Parley.Server.Storage;
 
 namespace Parley.Server.Streaming;
@@ -59,6 +60,63 @@ internal sealed class StreamEventStore(IDbContextFactory<ParleyDb> dbs)
         finally
         {
             if (own is not null) await own.DisposeAsync();
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    // PostgreSQL: a whole flush in one round trip, one implicit transaction. The fence (JobFence's rule: the job
+    // row still carries the writer's lease, share-locked so that a claim by another node waits for the write)
+    // and the insert are one statement, and the NOTIFY commands ride in the same batch. At one reply the five
+    // round trips of BEGIN, fence, insert, notify and COMMIT took 2 to 15 ms on the bench's machine, and the first
+    // token waits for its flush. The notification names every reply of the flush, even one that was fenced off:
+    // its readers look, and find nothing new.
+    public static async Task<HashSet<string>> InsertFencedAsync(ParleyDb db, IReadOnlyList<(StreamEventWriter Writer, List<StreamEvent> Batch)> taken,
+        ClusterNotifier cluster)
+    {
+        var leased = taken.Where(t => t.Writer.Lease is not null).Select(t => t.Writer.Lease!).ToList();
+        var events = taken.SelectMany(t => t.Batch).ToList();
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync();
+        try
+        {
+            await using var batch = new NpgsqlBatch(connection);
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+                WITH held AS (
+                    SELECT j.message_id FROM reply_jobs j
+                    JOIN unnest($1::text[], $2::text[], $3::int[]) AS l(message_id, owner, attempt) ON l.message_id = j.message_id
+                    WHERE j.lease_owner = l.owner AND j.attempts = l.attempt
+                    ORDER BY j.message_id
+                    FOR SHARE OF j
+                ), written AS (
+                    INSERT INTO stream_events (message_id, seq, kind, data)
+                    SELECT e.m, e.s, e.k, e.d FROM unnest($4::text[], $5::bigint[], $6::text[], $7::text[]) AS e(m, s, k, d)
+                    WHERE e.m IN (SELECT message_id FROM held) OR e.m = ANY($8::text[])
+                    RETURNING message_id
+                )
+                SELECT DISTINCT message_id FROM written
+                """)
+            {
+                Parameters =
+                {
+                    new() { Value = leased.Select(l => l.MessageId).ToArray() },
+                    new() { Value = leased.Select(l => l.Owner).ToArray() },
+                    new() { Value = leased.Select(l => l.Attempt).ToArray() },
+                    new() { Value = events.Select(e => e.MessageId).ToArray() },
+                    new() { Value = events.Select(e => e.Seq).ToArray() },
+                    new() { Value = events.Select(e => e.Kind).ToArray() },
+                    new() { Value = events.Select(e => e.Data).ToArray() },
+                    new() { Value = taken.Where(t => t.Writer.Lease is null).Select(t => t.Writer.MessageId).ToArray() },
+                },
+            });
+            foreach (var notify in cluster.Commands(taken.Select(t => ClusterNotifier.Events(t.Writer.MessageId)))) batch.BatchCommands.Add(notify);
+
+            var written = new HashSet<string>(StringComparer.Ordinal);
+            await using var reader = await batch.ExecuteReaderAsync();
+            while (await reader.ReadAsync()) written.Add(reader.GetString(0));
+            return written;
+        }
+        finally
+        {
             await db.Database.CloseConnectionAsync();
         }
     }
