@@ -7,8 +7,8 @@ using Parley.Server.Storage;
 
 namespace Parley.Server.Generation;
 
-// Started: the claim also moved the reply from queued to generating (ReplyLifecycle.MarkGeneratingAsync), in its
-// own transaction; false when the reply was no longer running, or has used up its attempts.
+// Started: the claim's transaction also moved the reply from queued to generating (ReplyLifecycle.MarkGeneratingAsync);
+// false when the reply was no longer running, or has used up its attempts.
 internal sealed record ClaimedJob(string MessageId, int Attempt, string Owner, bool Started = false)
 {
     public JobLease Lease => new(MessageId, Owner, Attempt);
