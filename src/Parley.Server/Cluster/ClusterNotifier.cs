@@ -66,12 +66,12 @@ internal sealed class ClusterNotifier(DatabaseTarget target, IServiceProvider se
         }
     }
 
-    // For wake-ups that follow a commit made elsewhere (a send, a cancel, a delete): queued and sent by one loop,
-    // which coalesces whatever piled up while it was sending. A lost one costs only time: nodes also poll.
     // The same notifications as commands for a caller's own NpgsqlBatch, so that they cost no round trip of their own.
     public IEnumerable<NpgsqlBatchCommand> Commands(IEnumerable<string> lines) => !Enabled ? [] :
         Payloads(lines).Select(payload => new NpgsqlBatchCommand($"SELECT pg_notify('{Channel}', $1)") { Parameters = { new() { Value = payload } } });
 
+    // For wake-ups that follow a commit made elsewhere (a send, a cancel, a delete): queued and sent by one loop,
+    // which coalesces whatever piled up while it was sending. A lost one costs only time: nodes also poll.
     public void Post(string line)
     {
         if (!Enabled) return;

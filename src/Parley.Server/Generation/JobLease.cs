@@ -29,10 +29,10 @@ internal static class JobFence
     }
 
     // The message ids, among the given leases, whose job row still carries that lease. Every flush of stream events
-    // asks this, so it is plain SQL on the context's connection: through EF's query pipeline it was a seventh of the
-    // server's CPU at one reply (perf).
-    public static async Task<HashSet<string>> HeldAsync(ParleyDb db, DatabaseTarget target, IReadOnlyCollection<JobLease> leases, bool exclusive,
-        CancellationToken ct)
+    // on SQLite asks this, so it is plain SQL on the context's connection: through EF's query pipeline it was a
+    // seventh of the server's CPU at one reply (perf). On PostgreSQL a flush checks its leases inside its insert
+    // (StreamEventStore.InsertFencedAsync, share-locked); the writes that come here change the reply and lock its row.
+    public static async Task<HashSet<string>> HeldAsync(ParleyDb db, DatabaseTarget target, IReadOnlyCollection<JobLease> leases, CancellationToken ct)
     {
         if (leases.Count == 0) return [];
         var ids = leases.Select(l => l.MessageId).Distinct().OrderBy(id => id, StringComparer.Ordinal).ToArray();
@@ -44,8 +44,7 @@ internal static class JobFence
             if (target.Kind == DatabaseKind.Postgres)
             {
                 // Locked until the caller's transaction ends, so a claim by another node waits for its write.
-                command.CommandText = "SELECT message_id, lease_owner, attempts FROM reply_jobs WHERE message_id = ANY(@ids) ORDER BY message_id FOR "
-                    + (exclusive ? "UPDATE" : "SHARE");
+                command.CommandText = "SELECT message_id, lease_owner, attempts FROM reply_jobs WHERE message_id = ANY(@ids) ORDER BY message_id FOR UPDATE";
                 AddParameter(command, "@ids", ids);
             }
             else

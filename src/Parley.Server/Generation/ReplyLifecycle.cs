@@ -27,7 +27,7 @@ internal sealed class ReplyLifecycle(
             using (await writes.EnterAsync(ct))
             {
                 await using var tx = await db.Database.BeginTransactionAsync(ct);
-                if (!(await JobFence.HeldAsync(db, target, [job.Lease], exclusive: true, ct)).Contains(job.MessageId)) return false;
+                if (!(await JobFence.HeldAsync(db, target, [job.Lease], ct)).Contains(job.MessageId)) return false;
                 started = await MarkGeneratingAsync(db, job.MessageId, ct);
                 if (started) await cluster.NotifyAsync(db, [ClusterNotifier.Status(job.MessageId, ReplyStatus.Generating)], ct);
                 await tx.CommitAsync(ct);
@@ -49,7 +49,7 @@ internal sealed class ReplyLifecycle(
         await using var db = await dbs.CreateDbContextAsync(ct);
         using var gate = await writes.EnterAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        if (lease is not null && !(await JobFence.HeldAsync(db, target, [lease], exclusive: true, ct)).Contains(outcome.MessageId)) return false;
+        if (lease is not null && !(await JobFence.HeldAsync(db, target, [lease], ct)).Contains(outcome.MessageId)) return false;
         if (lease is null) await JobFence.LockAsync(db, target, [outcome.MessageId], ct);
         var now = clock.GetUtcNow().UtcDateTime;
         var rows = await db.Messages
@@ -120,7 +120,7 @@ internal sealed class ReplyLifecycle(
         await using var db = await dbs.CreateDbContextAsync(ct);
         using var gate = await writes.EnterAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        if (!(await JobFence.HeldAsync(db, target, [lease], exclusive: true, ct)).Contains(messageId)) return;
+        if (!(await JobFence.HeldAsync(db, target, [lease], ct)).Contains(messageId)) return;
         await StreamEventStore.InsertAsync(db, pending, ct);
         await db.Messages.Where(m => m.Id == messageId && m.Status == ReplyStatus.Generating)
             .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, ReplyStatus.Queued), ct);

@@ -9,8 +9,8 @@ namespace Parley.Server.Streaming;
 
 // Writes the pending events of every live reply on this node in one transaction, every FlushIntervalMs (sooner
 // when a reply's batch fills up, when a reply's first token arrives, or when the first event after a quiet
-// interval does, so a first token is never held back for the tick). One commit per interval for all replies, instead of one per reply, keeps SQLite's single
-// writer free for sends. Events are published to live readers only after their batch commits.
+// interval does, so a first token is never held back for the tick). One commit per interval for all replies,
+// instead of one per reply, keeps SQLite's single writer free for sends. Events are published to live readers only after their batch commits.
 //
 // Durability window: events not yet flushed (at most one interval, 20 ms by default) are lost if the process
 // dies. Nothing a reader has seen is ever lost, because readers only see committed events; and a reply
@@ -129,7 +129,7 @@ internal sealed class EventFlusher(
         {
             await using var tx = await db.Database.BeginTransactionAsync(CancellationToken.None);
             var leases = taken.Where(t => t.Writer.Lease is not null).Select(t => t.Writer.Lease!).ToList();
-            var held = await JobFence.HeldAsync(db, target, leases, exclusive: false, CancellationToken.None);
+            var held = await JobFence.HeldAsync(db, target, leases, CancellationToken.None);
             var kept = taken.Where(t => t.Writer.Lease is null || held.Contains(t.Writer.MessageId)).ToList();
             await StreamEventStore.InsertAsync(db, kept.SelectMany(t => t.Batch).ToList(), CancellationToken.None);
             await tx.CommitAsync(CancellationToken.None);
