@@ -12,7 +12,6 @@ namespace Parley.Server.OpenAiApi;
 // arrives, one flush per network read. Nothing is buffered beyond the read in hand.
 internal sealed class UpstreamStream : IAsyncDisposable
 {
-    private static ReadOnlySpan<byte> DataPrefix => "data:"u8;
     private static ReadOnlySpan<byte> Done => "[DONE]"u8;
 
     private readonly HttpResponseMessage _response;
@@ -148,7 +147,7 @@ internal sealed class UpstreamStream : IAsyncDisposable
 
             var buffer = read.Buffer;
             var stop = false;
-            while (!stop && TryReadLine(ref buffer, out var line))
+            while (!stop && SseLines.TryRead(ref buffer, out var line))
             {
                 stop = HandleLine(line, output) || (flushTo is null && _started);
             }
@@ -166,46 +165,19 @@ internal sealed class UpstreamStream : IAsyncDisposable
         }
     }
 
-    private static bool TryReadLine(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> line)
-    {
-        var newline = buffer.PositionOf((byte)'\n');
-        if (newline is null)
-        {
-            line = default;
-            return false;
-        }
-        line = buffer.Slice(0, newline.Value);
-        buffer = buffer.Slice(buffer.GetPosition(1, newline.Value));
-        return true;
-    }
-
     // Handles one SSE line. Returns true when the stream is over: [DONE], an upstream error, or a broken chunk.
-    private bool HandleLine(ReadOnlySequence<byte> sequence, IBufferWriter<byte> output)
+    private bool HandleLine(in ReadOnlySequence<byte> sequence, IBufferWriter<byte> output)
     {
         byte[]? rented = null;
         try
         {
-            ReadOnlySpan<byte> line;
-            if (sequence.IsSingleSegment)
-            {
-                line = sequence.FirstSpan;
-            }
-            else
-            {
-                rented = ArrayPool<byte>.Shared.Rent((int)sequence.Length);
-                sequence.CopyTo(rented);
-                line = rented.AsSpan(0, (int)sequence.Length);
-            }
-            if (line.Length > 0 && line[^1] == (byte)'\r') line = line[..^1];
-            // Comments (keep-alives), event: and id: lines, and blank separators carry nothing to relay.
-            if (!line.StartsWith(DataPrefix)) return false;
-            var data = line[DataPrefix.Length..].TrimStart((byte)' ');
-            if (data.SequenceEqual(Done))
+            if (!SseLines.TryGetData(SseLines.Contiguous(sequence, ref rented), out var data)) return false;
+            if (data.Span.SequenceEqual(Done))
             {
                 _done = true;
                 return true;
             }
-            return HandleData(data, output);
+            return HandleData(data.Span, output);
         }
         finally
         {

@@ -18,7 +18,8 @@ internal sealed class ChunkParser
         public readonly System.Text.StringBuilder Arguments = new();
     }
 
-    public IEnumerable<ModelUpdate> Parse(string data)
+    // Adds what one payload carries to updates. The payload is UTF-8 JSON, read in place.
+    public void Parse(ReadOnlyMemory<byte> data, List<ModelUpdate> updates)
     {
         JsonDocument document;
         try
@@ -42,7 +43,6 @@ internal sealed class ChunkParser
                 throw new UpstreamFailure(UpstreamFailureKind.Broken, $"The provider reported an error during the reply: {message}");
             }
 
-            var updates = new List<ModelUpdate>(2);
             if (root.TryGetProperty("choices", out var choices) && choices.ValueKind == JsonValueKind.Array)
             {
                 foreach (var choice in choices.EnumerateArray())
@@ -70,7 +70,6 @@ internal sealed class ChunkParser
             {
                 updates.Add(new UsageReport(ReadInt(usage, "prompt_tokens"), ReadInt(usage, "completion_tokens")));
             }
-            return updates;
         }
     }
 

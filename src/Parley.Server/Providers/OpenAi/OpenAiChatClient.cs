@@ -1,6 +1,7 @@
+using System.Buffers;
+using System.IO.Pipelines;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Text.Json;
 
 namespace Parley.Server.Providers.OpenAi;
@@ -31,38 +32,64 @@ internal sealed class OpenAiChatClient(string providerName, ProviderOptions opti
 
         var body = OpenAiRequestBody.Build(model, request, stream: true, Options.RequestUsage, withTools: Options.SupportsTools);
         using var response = await PostAsync(body, linked.Token, ct);
-        await using var stream = await response.Content.ReadAsStreamAsync(linked.Token);
-        // StreamReader decodes UTF-8 incrementally, so a character split across network reads is joined intact.
-        using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 4096);
-
+        var reader = PipeReader.Create(await response.Content.ReadAsStreamAsync(linked.Token),
+            new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 512));
         var parser = new ChunkParser();
+        var updates = new List<ModelUpdate>(4);
         var started = false;
-        while (true)
+        try
         {
-            var line = await ReadLineAsync(reader, started, linked.Token, ct);
-            if (line is null)
+            while (true)
             {
-                // A clean end without [DONE] is accepted once the model said it finished; otherwise the stream broke.
-                if (!parser.Finished) throw new UpstreamFailure(UpstreamFailureKind.Broken, "The provider's stream ended before the reply was complete.");
-                break;
-            }
-            if (!line.StartsWith("data:", StringComparison.Ordinal)) continue; // comments, event:, id:, blank lines
-            var data = line.AsSpan(5).Trim();
-            if (data.SequenceEqual("[DONE]")) break;
+                ReadResult read;
+                try
+                {
+                    read = await reader.ReadAsync(linked.Token);
+                }
+                catch (Exception ex) when (ReadFailure(ex, started, ct) is { } failure)
+                {
+                    throw failure;
+                }
+                var buffer = read.Buffer;
+                var done = false;
+                UpstreamFailure? broken = null;
+                try
+                {
+                    while (!done && SseLines.TryRead(ref buffer, out var line)) done = ParseLine(parser, line, updates);
+                    // The stream may end on a last line without its newline.
+                    if (!done && read.IsCompleted && !buffer.IsEmpty) done = ParseLine(parser, buffer, updates);
+                }
+                catch (UpstreamFailure failure)
+                {
+                    // What came before the bad line in the same read is still the reply's.
+                    broken = failure;
+                }
+                reader.AdvanceTo(buffer.Start, buffer.End);
 
-            foreach (var update in parser.Parse(data.ToString()))
-            {
-                if (update is TextDelta)
+                foreach (var update in updates)
+                {
+                    if (update is TextDelta) started = true;
+                    yield return update;
+                }
+                updates.Clear();
+                if (broken is not null) throw broken;
+                if (done) break;
+                if (read.IsCompleted)
+                {
+                    // A clean end without [DONE] is accepted once the model said it finished; otherwise the stream broke.
+                    if (!parser.Finished) throw new UpstreamFailure(UpstreamFailureKind.Broken, "The provider's stream ended before the reply was complete.");
+                    break;
+                }
+                if (started || parser.HasToolCalls)
                 {
                     started = true;
+                    phase.CancelAfter(TimeSpan.FromSeconds(Options.IdleTimeoutSeconds));
                 }
-                yield return update;
             }
-            if (started || parser.HasToolCalls)
-            {
-                started = true;
-                phase.CancelAfter(TimeSpan.FromSeconds(Options.IdleTimeoutSeconds));
-            }
+        }
+        finally
+        {
+            await reader.CompleteAsync();
         }
 
         foreach (var update in parser.Complete()) yield return update;
@@ -110,20 +137,29 @@ internal sealed class OpenAiChatClient(string providerName, ProviderOptions opti
         }
     }
 
-    private static async Task<string?> ReadLineAsync(StreamReader reader, bool started, CancellationToken token, CancellationToken callerToken)
+    // What a failed read of the stream means for the reply, or null for the caller's own cancel.
+    private static UpstreamFailure? ReadFailure(Exception ex, bool started, CancellationToken callerToken) => ex switch
     {
+        OperationCanceledException when !callerToken.IsCancellationRequested => new UpstreamFailure(UpstreamFailureKind.Timeout,
+            started ? "The provider stopped sending in the middle of the reply." : "The provider sent no first token in time."),
+        IOException or HttpRequestException => new UpstreamFailure(UpstreamFailureKind.Broken, "The connection to the provider was lost during the reply."),
+        _ => null,
+    };
+
+    // Parses one SSE line into updates. Returns true at [DONE].
+    private static bool ParseLine(ChunkParser parser, in ReadOnlySequence<byte> line, List<ModelUpdate> updates)
+    {
+        byte[]? rented = null;
         try
         {
-            return await reader.ReadLineAsync(token);
+            if (!SseLines.TryGetData(SseLines.Contiguous(line, ref rented), out var data)) return false;
+            if (data.Span.SequenceEqual("[DONE]"u8)) return true;
+            parser.Parse(data, updates);
+            return false;
         }
-        catch (OperationCanceledException) when (!callerToken.IsCancellationRequested)
+        finally
         {
-            throw new UpstreamFailure(UpstreamFailureKind.Timeout,
-                started ? "The provider stopped sending in the middle of the reply." : "The provider sent no first token in time.");
-        }
-        catch (Exception ex) when (ex is IOException or HttpRequestException)
-        {
-            throw new UpstreamFailure(UpstreamFailureKind.Broken, "The connection to the provider was lost during the reply.");
+            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
         }
     }
 
