@@ -15,17 +15,14 @@ internal sealed class WakeSignal
         if (current.Task.IsCompleted) Interlocked.CompareExchange(ref _tcs, NewSource(), current);
     }
 
+    // True when woken, false when the timeout passed first. A timeout is the common case of an idle reader,
+    // so it is not thrown: an exception per quiet poll cost more than the wait itself.
     public async Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct)
     {
-        try
-        {
-            await _tcs.Task.WaitAsync(timeout, ct);
-            return true;
-        }
-        catch (TimeoutException)
-        {
-            return false;
-        }
+        var waiting = _tcs.Task.WaitAsync(timeout, ct);
+        await waiting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (waiting.IsCanceled) ct.ThrowIfCancellationRequested();
+        return waiting.IsCompletedSuccessfully;
     }
 
     private static TaskCompletionSource NewSource() => new(TaskCreationOptions.RunContinuationsAsynchronously);
