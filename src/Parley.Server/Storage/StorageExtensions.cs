@@ -18,6 +18,7 @@ internal static class StorageExtensions
                 var connectionString = PrepareSqlite(target.ConnectionString);
                 services.AddPooledDbContextFactory<ParleyDb>(o => o
                     .UseSqlite(connectionString)
+                    .WithoutSqliteHelperFunctions()
                     .AddInterceptors(new SqlitePragmas()));
                 break;
             case DatabaseKind.Postgres:
