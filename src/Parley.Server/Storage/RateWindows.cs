@@ -2,10 +2,12 @@ using Npgsql;
 
 namespace Parley.Server.Storage;
 
-// Rate limits that hold across nodes: a fixed one-minute window per limited key, counted in PostgreSQL with one
-// upsert that returns the new count, so nodes never read-then-write a shared number. A fixed window admits up
-// to twice the limit across a window boundary, the usual price of one round trip and no per-request rows.
-// On SQLite the single node counts in memory instead (UserLimits), and this class is not used.
+// Rate limits that hold across nodes, counted in PostgreSQL per limited key and one-minute window, with one
+// statement that adds the hit and returns the counts of this window and the one before: nodes never
+// read-then-write a shared number. The limit applies to a sliding minute, estimated as this window's hits plus
+// the previous window's weighted by how much of it the last minute still covers; a fixed window alone admitted
+// up to twice the limit across a window boundary. On SQLite the single node counts in memory instead
+// (UserLimits, a sliding window too), and this class is not used.
 internal sealed class RateWindows(DatabaseTarget target, IServiceProvider services, TimeProvider clock)
 {
     private const int WindowSeconds = 60;
@@ -17,29 +19,46 @@ internal sealed class RateWindows(DatabaseTarget target, IServiceProvider servic
     // a pooled connection, awaited, so a busy database never blocks a request thread.
     public async ValueTask<TimeSpan?> TakeAsync(string bucket, int perWindow, CancellationToken ct)
     {
-        var now = clock.GetUtcNow().ToUnixTimeSeconds();
-        var window = now / WindowSeconds;
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
+        var window = (long)Math.Floor(now / WindowSeconds);
         await using var connection = await services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync(ct);
+        long current, previous;
         await using (var command = new NpgsqlCommand("""
-            INSERT INTO rate_windows (bucket, window_start, hits) VALUES (@bucket, @window, 1)
-            ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_windows.hits + 1
-            RETURNING hits
+            WITH hit AS (
+                INSERT INTO rate_windows (bucket, window_start, hits) VALUES (@bucket, @window, 1)
+                ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_windows.hits + 1
+                RETURNING hits
+            )
+            SELECT hit.hits, COALESCE((SELECT hits FROM rate_windows WHERE bucket = @bucket AND window_start = @window - 1), 0) FROM hit
             """, connection))
         {
             command.Parameters.AddWithValue("bucket", bucket);
             command.Parameters.AddWithValue("window", window);
-            var hits = Convert.ToInt32(await command.ExecuteScalarAsync(ct));
-            await SweepOldWindowsAsync(connection, window, ct);
-            if (hits <= perWindow) return null;
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            (current, previous) = (Convert.ToInt64(reader.GetValue(0)), Convert.ToInt64(reader.GetValue(1)));
         }
-        return TimeSpan.FromSeconds(Math.Max(1, (window + 1) * WindowSeconds - now));
+        await SweepOldWindowsAsync(connection, window, ct);
+        return Wait(current, previous, perWindow, now / WindowSeconds - window);
     }
 
-    // Once per window per node: older windows are of no use any more.
+    // `elapsed` is the part of the current window gone by (0 to 1). The last minute covers the rest of the
+    // previous window, so the estimate is current + previous * (1 - elapsed). The wait is until one more hit
+    // fits, if no other comes: later in this window as the previous one's share shrinks, or in the next.
+    internal static TimeSpan? Wait(long current, long previous, int perWindow, double elapsed)
+    {
+        if (current + previous * (1 - elapsed) <= perWindow) return null;
+        var fitsAt = current + 1 <= perWindow
+            ? 1 - (perWindow - current - 1) / (double)previous
+            : 1 + Math.Max(0, 1 - (perWindow - 1) / (double)current);
+        return TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling((fitsAt - elapsed) * WindowSeconds)));
+    }
+
+    // Once per window per node: windows before the previous one are of no use any more.
     private async Task SweepOldWindowsAsync(NpgsqlConnection connection, long window, CancellationToken ct)
     {
         if (Interlocked.Exchange(ref _sweptWindow, window) == window) return;
-        await using var sweep = new NpgsqlCommand("DELETE FROM rate_windows WHERE window_start < @window", connection);
+        await using var sweep = new NpgsqlCommand("DELETE FROM rate_windows WHERE window_start < @window - 1", connection);
         sweep.Parameters.AddWithValue("window", window);
         await sweep.ExecuteNonQueryAsync(ct);
     }
