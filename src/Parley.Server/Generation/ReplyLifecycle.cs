@@ -52,24 +52,9 @@ internal sealed class ReplyLifecycle(
         if (lease is not null && !(await JobFence.HeldAsync(db, target, [lease], ct)).Contains(outcome.MessageId)) return false;
         if (lease is null) await JobFence.LockAsync(db, target, [outcome.MessageId], ct);
         var now = clock.GetUtcNow().UtcDateTime;
-        var rows = await db.Messages
-            .Where(m => m.Id == outcome.MessageId && (m.Status == ReplyStatus.Queued || (!onlyIfQueued && m.Status == ReplyStatus.Generating)))
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(m => m.Status, outcome.Status)
-                .SetProperty(m => m.Content, outcome.Content)
-                .SetProperty(m => m.FinishReason, outcome.FinishReason)
-                .SetProperty(m => m.PromptTokens, outcome.PromptTokens)
-                .SetProperty(m => m.CompletionTokens, outcome.CompletionTokens)
-                .SetProperty(m => m.ErrorCode, outcome.ErrorCode)
-                .SetProperty(m => m.ErrorMessage, outcome.ErrorMessage)
-                .SetProperty(m => m.Model, m => outcome.Model ?? m.Model)
-                .SetProperty(m => m.ToolCalls, outcome.ToolCalls)
-                .SetProperty(m => m.CompletedAt, now), ct);
-        if (rows == 0) return false;
+        if (await EndRowAsync(db, outcome, now, onlyIfQueued, ct) is not var (userId, model)) return false;
 
-        var lastSeq = pending.Count > 0
-            ? pending[^1].Seq
-            : await db.StreamEvents.Where(e => e.MessageId == outcome.MessageId).MaxAsync(e => (long?)e.Seq, ct) ?? 0;
+        var lastSeq = pending.Count > 0 ? pending[^1].Seq : await LastSeqAsync(db, outcome.MessageId, ct);
         var done = new StreamEvent
         {
             MessageId = outcome.MessageId,
@@ -81,30 +66,55 @@ internal sealed class ReplyLifecycle(
         };
         List<StreamEvent> events = [.. pending, done];
         await StreamEventStore.InsertAsync(db, events, ct);
-        if (outcome.PromptTokens is not null || outcome.CompletionTokens is not null)
-        {
-            var owner = await db.Messages.Where(m => m.Id == outcome.MessageId).Select(m => new { m.UserId, m.Model }).FirstAsync(ct);
-            db.UsageRecords.Add(new UsageRecord
-            {
-                Id = "use_" + outcome.MessageId,
-                UserId = owner.UserId,
-                MessageId = outcome.MessageId,
-                Model = outcome.Model ?? owner.Model ?? "unknown",
-                PromptTokens = outcome.PromptTokens ?? 0,
-                CompletionTokens = outcome.CompletionTokens ?? 0,
-                CreatedAt = now,
-            });
-        }
-        await db.SaveChangesAsync(ct);
 
-        await db.Sessions.Where(s => s.Id == outcome.SessionId && s.ActiveReplyId == outcome.MessageId)
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.ActiveReplyId, (string?)null).SetProperty(x => x.UpdatedAt, now), ct);
-        await db.ReplyJobs.Where(j => j.MessageId == outcome.MessageId).ExecuteDeleteAsync(ct);
+        // The usage record (when the reply used tokens), the session's running-reply slot and the job, in one command.
+        var usage = outcome.PromptTokens is not null || outcome.CompletionTokens is not null;
+        await using (var rest = RawSql.Command(db,
+            (usage ? """
+                INSERT INTO usage_records (id, user_id, message_id, model, prompt_tokens, completion_tokens, created_at)
+                VALUES (@use, @user, @id, @model, @prompt, @completion, @now);
+                """ : "") + """
+                UPDATE sessions SET active_reply_id = NULL, updated_at = @now WHERE id = @session AND active_reply_id = @id;
+                DELETE FROM reply_jobs WHERE message_id = @id;
+                """,
+            ("@use", "use_" + outcome.MessageId), ("@user", userId), ("@id", outcome.MessageId), ("@model", model ?? "unknown"),
+            ("@prompt", outcome.PromptTokens ?? 0), ("@completion", outcome.CompletionTokens ?? 0), ("@now", now),
+            ("@session", outcome.SessionId)))
+        {
+            await rest.ExecuteNonQueryAsync(ct);
+        }
         await cluster.NotifyAsync(db, [ClusterNotifier.Events(outcome.MessageId)], ct);
         await tx.CommitAsync(ct);
 
         live.Publish(outcome.MessageId, events);
         return true;
+    }
+
+    // Writes the reply's final row if it is still running (or, with onlyIfQueued, still queued), and returns
+    // whose reply it is and which model answered; null when it had already ended.
+    private static async Task<(string UserId, string? Model)?> EndRowAsync(ParleyDb db, ReplyOutcome outcome, DateTime now, bool onlyIfQueued,
+        CancellationToken ct)
+    {
+        await using var command = RawSql.Command(db, """
+            UPDATE messages SET status = @status, content = @content, finish_reason = @finish, prompt_tokens = @prompt,
+                completion_tokens = @completion, error_code = @code, error_message = @error, model = COALESCE(@model, model),
+                tool_calls = @tools, completed_at = @now
+            WHERE id = @id AND (status = @queued OR (status = @generating AND @whileGenerating))
+            RETURNING user_id, model
+            """,
+            ("@status", outcome.Status), ("@content", outcome.Content), ("@finish", outcome.FinishReason), ("@prompt", outcome.PromptTokens),
+            ("@completion", outcome.CompletionTokens), ("@code", outcome.ErrorCode), ("@error", outcome.ErrorMessage), ("@model", outcome.Model),
+            ("@tools", outcome.ToolCalls), ("@now", now), ("@id", outcome.MessageId), ("@queued", ReplyStatus.Queued),
+            ("@generating", ReplyStatus.Generating), ("@whileGenerating", !onlyIfQueued));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        return (reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1));
+    }
+
+    private static async Task<long> LastSeqAsync(ParleyDb db, string messageId, CancellationToken ct)
+    {
+        await using var command = RawSql.Command(db, "SELECT COALESCE(MAX(seq), 0) FROM stream_events WHERE message_id = @id", ("@id", messageId));
+        return Convert.ToInt64(await command.ExecuteScalarAsync(ct));
     }
 
     // Ends a reply that no worker has started yet. False when a worker got there first.

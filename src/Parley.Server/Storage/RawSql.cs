@@ -1,0 +1,28 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace Parley.Server.Storage;
+
+// Plain SQL on a context's connection, inside its current transaction, for the writes of every chat turn (its
+// send and its end). Through EF's query pipeline each of them built expression trees and extracted their
+// parameters on every call: EF was 46 % of the allocations at 100 chat replies, the send and the end a third
+// of that (dotnet-trace). The SQL is the same on SQLite and PostgreSQL; Npgsql reads the @names too.
+internal static class RawSql
+{
+    public static DbCommand Command(ParleyDb db, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var transaction = db.Database.CurrentTransaction ?? throw new InvalidOperationException("Plain SQL writes run inside a transaction.");
+        var command = db.Database.GetDbConnection().CreateCommand();
+        command.Transaction = transaction.GetDbTransaction();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value ?? DBNull.Value;
+            command.Parameters.Add(parameter);
+        }
+        return command;
+    }
+}
