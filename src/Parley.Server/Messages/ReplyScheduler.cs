@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Parley.Server.Generation;
@@ -61,20 +62,22 @@ internal sealed class ReplyScheduler(
         using var gate = await writes.EnterAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         if (await userLimits.CheckRepliesAsync(db, userId, ct) is { } limited) return limited;
-        var claimed = await db.Sessions
-            .Where(s => s.Id == sessionId && s.UserId == userId && s.ActiveReplyId == null)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(x => x.ActiveReplyId, replyId)
-                .SetProperty(x => x.NextOrdinal, x => x.NextOrdinal + 1)
-                .SetProperty(x => x.MessageCount, x => x.MessageCount + 2)
-                .SetProperty(x => x.UpdatedAt, now), ct);
-        if (claimed == 0)
+        // The session's running-reply slot and the turn's ordinal in one statement; no row when a reply is running.
+        int ordinal;
+        await using (var claim = RawSql.Command(db, """
+            UPDATE sessions SET active_reply_id = @reply, next_ordinal = next_ordinal + 1, message_count = message_count + 2, updated_at = @now
+            WHERE id = @session AND user_id = @user AND active_reply_id IS NULL
+            RETURNING next_ordinal
+            """, ("@reply", replyId), ("@now", now), ("@session", sessionId), ("@user", userId)))
         {
-            await tx.RollbackAsync(ct);
-            return await RepeatOrBusyAsync(sessionId, body, ct);
+            if (await claim.ExecuteScalarAsync(ct) is not { } next)
+            {
+                await tx.RollbackAsync(ct);
+                return await RepeatOrBusyAsync(sessionId, body, ct);
+            }
+            ordinal = Convert.ToInt32(next);
         }
 
-        var ordinal = await db.Sessions.Where(s => s.Id == sessionId).Select(s => s.NextOrdinal).SingleAsync(ct);
         var user = new Message
         {
             Id = Ids.New("msg"), SessionId = sessionId, UserId = userId, Role = "user", Content = body.Content!,
@@ -82,18 +85,15 @@ internal sealed class ReplyScheduler(
             PersonaId = body.PersonaId ?? session.PersonaId,
         };
         var reply = NewReply(replyId, user, body.Model ?? session.Model, body.PersonaId ?? session.PersonaId, now.AddTicks(1));
-        db.Messages.AddRange(user, reply);
-        db.ReplyJobs.Add(new ReplyJob { MessageId = reply.Id, UserId = userId, CreatedAt = now });
         try
         {
-            await db.SaveChangesAsync(ct);
+            await InsertTurnAsync(user, reply, ct);
             await tx.CommitAsync(ct);
         }
-        catch (DbUpdateException) when (body.ClientMessageId is not null)
+        catch (DbException ex) when (body.ClientMessageId is not null && RawSql.IsUniqueViolation(ex))
         {
             // A concurrent send with the same clientMessageId committed first.
             await tx.RollbackAsync(ct);
-            db.ChangeTracker.Clear();
             return await RepeatOrBusyAsync(sessionId, body, ct);
         }
         signal.NewWork();
@@ -138,6 +138,23 @@ internal sealed class ReplyScheduler(
         await tx.CommitAsync(ct);
         signal.NewWork();
         return new ScheduleResult.Started(user, reply);
+    }
+
+    // The user's message, the queued reply and its job, in one command inside the send's transaction.
+    private async Task InsertTurnAsync(Message user, Message reply, CancellationToken ct)
+    {
+        await using var insert = RawSql.Command(db, """
+            INSERT INTO messages (id, session_id, user_id, parent_id, role, content, status, model, persona_id, client_message_id, ordinal, superseded, created_at, completed_at)
+            VALUES (@u_id, @session, @user, NULL, 'user', @u_content, @u_status, NULL, @u_persona, @u_client, @ordinal, @no, @u_created, @u_created);
+            INSERT INTO messages (id, session_id, user_id, parent_id, role, content, status, model, persona_id, client_message_id, ordinal, superseded, created_at, completed_at)
+            VALUES (@r_id, @session, @user, @u_id, 'assistant', '', @r_status, @r_model, @r_persona, NULL, @ordinal, @no, @r_created, NULL);
+            INSERT INTO reply_jobs (message_id, user_id, attempts, cancel_requested, created_at) VALUES (@r_id, @user, 0, @no, @u_created);
+            """,
+            ("@u_id", user.Id), ("@session", user.SessionId), ("@user", user.UserId), ("@u_content", user.Content), ("@u_status", user.Status),
+            ("@u_persona", user.PersonaId), ("@u_client", user.ClientMessageId), ("@ordinal", user.Ordinal), ("@no", false),
+            ("@u_created", user.CreatedAt), ("@r_id", reply.Id), ("@r_status", reply.Status), ("@r_model", reply.Model),
+            ("@r_persona", reply.PersonaId), ("@r_created", reply.CreatedAt));
+        await insert.ExecuteNonQueryAsync(ct);
     }
 
     private static ScheduleResult.Limited RateLimited(TimeSpan wait) => new("rate",

@@ -55,10 +55,23 @@ internal sealed class UserLimits(IOptions<LimitsOptions> options, RateWindows sh
         // On PostgreSQL two nodes may take sends of one user at the same moment: a lock per user, held to the end
         // of the send's transaction, makes them count one after the other, so the cap holds across nodes.
         if (shared.Enabled) await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({userId}, 0))", ct);
-        // The user's own settings, when an administrator set them, in one read.
-        var own = await db.Users.Where(u => u.Id == userId).Select(u => new { u.MaxConcurrentReplies, u.DailyTokenQuota }).FirstOrDefaultAsync(ct);
-        var cap = own?.MaxConcurrentReplies ?? settings.MaxConcurrentReplies;
-        var running = await db.Messages.CountAsync(m => m.UserId == userId && (m.Status == ReplyStatus.Queued || m.Status == ReplyStatus.Generating), ct);
+        // The user's own settings, when an administrator set them, and their running replies, in one read.
+        int? ownCap;
+        long? ownQuota;
+        long running;
+        await using (var command = RawSql.Command(db, """
+            SELECT (SELECT max_concurrent_replies FROM users WHERE id = @user),
+                   (SELECT daily_token_quota FROM users WHERE id = @user),
+                   (SELECT COUNT(*) FROM messages WHERE user_id = @user AND status IN (@queued, @generating))
+            """, ("@user", userId), ("@queued", ReplyStatus.Queued), ("@generating", ReplyStatus.Generating)))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            await reader.ReadAsync(ct);
+            ownCap = reader.IsDBNull(0) ? null : Convert.ToInt32(reader.GetValue(0));
+            ownQuota = reader.IsDBNull(1) ? null : Convert.ToInt64(reader.GetValue(1));
+            running = Convert.ToInt64(reader.GetValue(2));
+        }
+        var cap = ownCap ?? settings.MaxConcurrentReplies;
         if (running >= cap)
         {
             return new ScheduleResult.Limited("concurrent_replies",
@@ -66,7 +79,7 @@ internal sealed class UserLimits(IOptions<LimitsOptions> options, RateWindows sh
                 TimeSpan.FromSeconds(5));
         }
 
-        return await CheckQuotaAsync(db, userId, own?.DailyTokenQuota ?? settings.DailyTokenQuota, ct);
+        return await CheckQuotaAsync(db, userId, ownQuota ?? settings.DailyTokenQuota, ct);
     }
 
     private static TimeSpan? Take(PartitionedRateLimiter<string> limiter, string partition)

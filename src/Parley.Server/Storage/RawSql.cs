@@ -1,6 +1,8 @@
 using System.Data.Common;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 
 namespace Parley.Server.Storage;
 
@@ -25,4 +27,8 @@ internal static class RawSql
         }
         return command;
     }
+
+    public static bool IsUniqueViolation(DbException ex) =>
+        ex is SqliteException { SqliteExtendedErrorCode: 2067 } // SQLITE_CONSTRAINT_UNIQUE
+            or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 }
