@@ -98,41 +98,37 @@ internal sealed class ReplyJobQueue(
         }
     }
 
+    // SQLite has one writer: inside the write gate no other worker can take the row between the pick and the
+    // claim, so they are one statement. The look before the gate only spares an idle poll the gate.
     private async Task<ClaimedJob?> ClaimOptimisticallyAsync(CancellationToken ct)
     {
+        const string Claimable = "lease_owner IS NULL OR (lease_expires_at < @now AND lease_owner <> @node)";
         await using var db = await dbs.CreateDbContextAsync(ct);
-        for (var tries = 0; tries < 5; tries++)
-        {
-            var now = clock.GetUtcNow().UtcDateTime;
-            var candidate = await db.ReplyJobs.AsNoTracking()
-                .Where(j => j.LeaseOwner == null || (j.LeaseExpiresAt < now && j.LeaseOwner != NodeId))
-                .OrderBy(j => j.CreatedAt)
-                .Select(j => new { j.MessageId, j.LeaseOwner, j.Attempts })
-                .FirstOrDefaultAsync(ct);
-            if (candidate is null) return null;
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (!await db.ReplyJobs.AnyAsync(j => j.LeaseOwner == null || (j.LeaseExpiresAt < now && j.LeaseOwner != NodeId), ct)) return null;
 
-            var expires = now + Lease;
-            using var gate = await writes.EnterAsync(ct);
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            var claimed = await db.ReplyJobs
-                .Where(j => j.MessageId == candidate.MessageId && j.Attempts == candidate.Attempts
-                    && (j.LeaseOwner == null || (j.LeaseExpiresAt < now && j.LeaseOwner != NodeId)))
-                .ExecuteUpdateAsync(s => s
-                    .SetProperty(j => j.LeaseOwner, NodeId)
-                    .SetProperty(j => j.LeaseExpiresAt, expires)
-                    .SetProperty(j => j.Attempts, j => j.Attempts + 1), ct);
-            if (claimed == 1)
-            {
-                var attempt = candidate.Attempts + 1;
-                await db.Database.ExecuteSqlAsync(
-                    $"INSERT INTO reply_attempts (message_id, attempt, node_id, claimed_at) VALUES ({candidate.MessageId}, {attempt}, {NodeId}, {now.ToString("O")})", ct);
-                var started = attempt <= options.Value.MaxAttempts && await ReplyLifecycle.MarkGeneratingAsync(db, candidate.MessageId, ct);
-                await tx.CommitAsync(ct);
-                return new ClaimedJob(candidate.MessageId, attempt, NodeId, started);
-            }
-            // Another worker won this row; look again.
+        using var gate = await writes.EnterAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        string messageId;
+        int attempt;
+        await using (var claim = RawSql.Command(db, $"""
+            UPDATE reply_jobs SET lease_owner = @node, lease_expires_at = @expires, attempts = attempts + 1
+            WHERE message_id = (SELECT message_id FROM reply_jobs WHERE {Claimable} ORDER BY created_at LIMIT 1)
+            RETURNING message_id, attempts
+            """, ("@node", NodeId), ("@expires", now + Lease), ("@now", now)))
+        await using (var reader = await claim.ExecuteReaderAsync(ct))
+        {
+            if (!await reader.ReadAsync(ct)) return null;
+            (messageId, attempt) = (reader.GetString(0), reader.GetInt32(1));
         }
-        return null;
+        await using (var log = RawSql.Command(db, "INSERT INTO reply_attempts (message_id, attempt, node_id, claimed_at) VALUES (@id, @attempt, @node, @at)",
+            ("@id", messageId), ("@attempt", attempt), ("@node", NodeId), ("@at", now.ToString("O"))))
+        {
+            await log.ExecuteNonQueryAsync(ct);
+        }
+        var started = attempt <= options.Value.MaxAttempts && await ReplyLifecycle.MarkGeneratingAsync(db, messageId, ct);
+        await tx.CommitAsync(ct);
+        return new ClaimedJob(messageId, attempt, NodeId, started);
     }
 
     // Extends the leases of the replies this node is generating, and reports the ones it lost (another worker

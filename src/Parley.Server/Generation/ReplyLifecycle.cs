@@ -38,10 +38,12 @@ internal sealed class ReplyLifecycle(
     }
 
     // queued -> generating, inside the caller's transaction, which holds the reply's job.
-    internal static async Task<bool> MarkGeneratingAsync(ParleyDb db, string messageId, CancellationToken ct) =>
-        await db.Database.ExecuteSqlAsync(
-            $"UPDATE messages SET status = {ReplyStatus.Generating} WHERE id = {messageId} AND status IN ({ReplyStatus.Queued}, {ReplyStatus.Generating})",
-            ct) == 1;
+    internal static async Task<bool> MarkGeneratingAsync(ParleyDb db, string messageId, CancellationToken ct)
+    {
+        await using var command = RawSql.Command(db, "UPDATE messages SET status = @generating WHERE id = @id AND status IN (@queued, @generating)",
+            ("@generating", ReplyStatus.Generating), ("@id", messageId), ("@queued", ReplyStatus.Queued));
+        return await command.ExecuteNonQueryAsync(ct) == 1;
+    }
 
     public async Task<bool> FinishAsync(ReplyOutcome outcome, IReadOnlyList<StreamEvent> pending, CancellationToken ct, bool onlyIfQueued = false,
         JobLease? lease = null)
