@@ -113,7 +113,13 @@ internal sealed class LiveStreams(IOptions<StreamingOptions> options)
                 if (_recent.Count == 0) return null;
                 var first = _recent.Peek().Seq;
                 if (after + 1 < first) return null;
-                return _recent.Where(e => e.Seq > after).ToList();
+                // The buffer's sequence numbers are contiguous, so what follows `after` is its last events.
+                var events = new List<StreamEvent>((int)Math.Clamp(_recent.Count - (after + 1 - first), 0, _recent.Count));
+                foreach (var e in _recent)
+                {
+                    if (e.Seq > after) events.Add(e);
+                }
+                return events;
             }
         }
 
