@@ -52,20 +52,21 @@ internal sealed class UserLimits(IOptions<LimitsOptions> options, RateWindows sh
     public async Task<ScheduleResult.Limited?> CheckRepliesAsync(ParleyDb db, string userId, CancellationToken ct)
     {
         var settings = options.Value;
-        // On PostgreSQL two nodes may take sends of one user at the same moment: a lock per user, held to the end
-        // of the send's transaction, makes them count one after the other, so the cap holds across nodes.
-        if (shared.Enabled) await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({userId}, 0))", ct);
-        // The user's own settings, when an administrator set them, and their running replies, in one read.
+        // The user's own settings, when an administrator set them, and their running replies, in one read. On
+        // PostgreSQL two nodes may take sends of one user at the same moment: a lock per user, taken in the same
+        // round trip and held to the end of the send's transaction, makes them count one after the other, so the
+        // cap holds across nodes.
         int? ownCap;
         long? ownQuota;
         long running;
-        await using (var command = RawSql.Command(db, """
+        await using (var command = RawSql.Command(db, (shared.Enabled ? "SELECT pg_advisory_xact_lock(hashtextextended(@user, 0));\n" : "") + """
             SELECT (SELECT max_concurrent_replies FROM users WHERE id = @user),
                    (SELECT daily_token_quota FROM users WHERE id = @user),
                    (SELECT COUNT(*) FROM messages WHERE user_id = @user AND status IN (@queued, @generating))
             """, ("@user", userId), ("@queued", ReplyStatus.Queued), ("@generating", ReplyStatus.Generating)))
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
+            if (shared.Enabled) await reader.NextResultAsync(ct);
             await reader.ReadAsync(ct);
             ownCap = reader.IsDBNull(0) ? null : Convert.ToInt32(reader.GetValue(0));
             ownQuota = reader.IsDBNull(1) ? null : Convert.ToInt64(reader.GetValue(1));
