@@ -45,7 +45,7 @@ internal static class JobFence
             {
                 // Locked until the caller's transaction ends, so a claim by another node waits for its write.
                 command.CommandText = "SELECT message_id, lease_owner, attempts FROM reply_jobs WHERE message_id = ANY(@ids) ORDER BY message_id FOR UPDATE";
-                AddParameter(command, "@ids", ids);
+                RawSql.Parameter(command, "@ids", ids);
             }
             else
             {
@@ -54,7 +54,7 @@ internal static class JobFence
                 // SQLite binds names by a linear search, so a flush of a hundred replies cost a hundred searches
                 // of a hundred names.
                 command.CommandText = "SELECT message_id, lease_owner, attempts FROM reply_jobs WHERE message_id IN (SELECT value FROM json_each(@ids))";
-                AddParameter(command, "@ids", JsonSerializer.Serialize(ids));
+                RawSql.Parameter(command, "@ids", JsonSerializer.Serialize(ids));
             }
 
             var rows = new Dictionary<string, (string? Owner, int Attempt)>(StringComparer.Ordinal);
@@ -78,11 +78,4 @@ internal static class JobFence
         }
     }
 
-    private static void AddParameter(DbCommand command, string name, object value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
-    }
 }

@@ -105,7 +105,16 @@ internal sealed class ReplyJobQueue(
         const string Claimable = "lease_owner IS NULL OR (lease_expires_at < @now AND lease_owner <> @node)";
         await using var db = await dbs.CreateDbContextAsync(ct);
         var now = clock.GetUtcNow().UtcDateTime;
-        if (!await db.ReplyJobs.AnyAsync(j => j.LeaseOwner == null || (j.LeaseExpiresAt < now && j.LeaseOwner != NodeId), ct)) return null;
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            await using var look = RawSql.Command(db, $"SELECT EXISTS (SELECT 1 FROM reply_jobs WHERE {Claimable})", ("@now", now), ("@node", NodeId));
+            if (!Convert.ToBoolean(await look.ExecuteScalarAsync(ct))) return null;
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
 
         using var gate = await writes.EnterAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);

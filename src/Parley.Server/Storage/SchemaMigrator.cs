@@ -51,9 +51,9 @@ internal sealed partial class SchemaMigrator(ParleyDb db, DatabaseTarget target,
                 {
                     record.Transaction = tx;
                     record.CommandText = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@v, @n, @t)";
-                    AddParameter(record, "@v", script.Version);
-                    AddParameter(record, "@n", script.Name);
-                    AddParameter(record, "@t", DateTime.UtcNow.ToString("O"));
+                    RawSql.Parameter(record, "@v", script.Version);
+                    RawSql.Parameter(record, "@n", script.Name);
+                    RawSql.Parameter(record, "@t", DateTime.UtcNow.ToString("O"));
                     await record.ExecuteNonQueryAsync(ct);
                 }
                 await tx.CommitAsync(ct);
@@ -101,13 +101,6 @@ internal sealed partial class SchemaMigrator(ParleyDb db, DatabaseTarget target,
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    private static void AddParameter(DbCommand command, string name, object value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
-    }
 
     private static string Read(Assembly assembly, string name)
     {

@@ -23,8 +23,8 @@ internal sealed class StreamEventStore(IDbContextFactory<ParleyDb> dbs)
         {
             await using var command = connection.CreateCommand();
             command.CommandText = "SELECT seq, kind, data FROM stream_events WHERE message_id = @m AND seq > @a ORDER BY seq LIMIT " + PageSize;
-            Add(command, "@m", messageId);
-            Add(command, "@a", after);
+            RawSql.Parameter(command, "@m", messageId);
+            RawSql.Parameter(command, "@a", after);
             var events = new List<StreamEvent>();
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
@@ -126,10 +126,10 @@ internal sealed class StreamEventStore(IDbContextFactory<ParleyDb> dbs)
     private static async Task InsertAsArraysAsync(DbCommand command, IReadOnlyList<StreamEvent> events, CancellationToken ct)
     {
         command.CommandText = "INSERT INTO stream_events (message_id, seq, kind, data) SELECT * FROM unnest(@m, @s, @k, @d)";
-        Add(command, "@m", events.Select(e => e.MessageId).ToArray());
-        Add(command, "@s", events.Select(e => e.Seq).ToArray());
-        Add(command, "@k", events.Select(e => e.Kind).ToArray());
-        Add(command, "@d", events.Select(e => e.Data).ToArray());
+        RawSql.Parameter(command, "@m", events.Select(e => e.MessageId).ToArray());
+        RawSql.Parameter(command, "@s", events.Select(e => e.Seq).ToArray());
+        RawSql.Parameter(command, "@k", events.Select(e => e.Kind).ToArray());
+        RawSql.Parameter(command, "@d", events.Select(e => e.Data).ToArray());
         await command.ExecuteNonQueryAsync(ct);
     }
 
@@ -139,7 +139,8 @@ internal sealed class StreamEventStore(IDbContextFactory<ParleyDb> dbs)
     private static async Task InsertRowByRowAsync(DbCommand command, IReadOnlyList<StreamEvent> events, CancellationToken ct)
     {
         command.CommandText = "INSERT INTO stream_events (message_id, seq, kind, data) VALUES (@m, @s, @k, @d)";
-        var (m, s, k, d) = (Add(command, "@m", ""), Add(command, "@s", 0L), Add(command, "@k", ""), Add(command, "@d", ""));
+        var (m, s, k, d) = (RawSql.Parameter(command, "@m", ""), RawSql.Parameter(command, "@s", 0L),
+            RawSql.Parameter(command, "@k", ""), RawSql.Parameter(command, "@d", ""));
         foreach (var e in events)
         {
             (m.Value, s.Value, k.Value, d.Value) = (e.MessageId, e.Seq, e.Kind, e.Data);
@@ -162,14 +163,6 @@ internal sealed class StreamEventStore(IDbContextFactory<ParleyDb> dbs)
         return string.Concat(deltas.Select(d => System.Text.Json.JsonSerializer.Deserialize<DeltaData>(d, StreamPayloadsJson.Options)!.Content));
     }
 
-    private static DbParameter Add(DbCommand command, string name, object value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
-        return parameter;
-    }
 
     private sealed record DeltaData(string Content);
 }
