@@ -20,6 +20,8 @@ internal static class StorageExtensions
                     .UseSqlite(connectionString)
                     .WithoutSqliteHelperFunctions()
                     .AddInterceptors(new SqlitePragmas()));
+                services.AddHostedService(sp => new SqliteCheckpointer(connectionString, sp.GetRequiredService<WriteGate>(),
+                    sp.GetRequiredService<ILogger<SqliteCheckpointer>>()));
                 break;
             case DatabaseKind.Postgres:
                 // One pooled data source per process: EF contexts, the LISTEN connection and the hot raw SQL all
