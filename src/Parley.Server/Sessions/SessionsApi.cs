@@ -60,12 +60,13 @@ internal static class SessionsApi
         if (errors.Any) return errors.ToProblem();
 
         var userId = http.User.UserId();
-        var query = db.Sessions.AsNoTracking().Where(s => s.UserId == userId);
-        if (after is not null)
-        {
-            query = query.Where(s => s.UpdatedAt < after.UpdatedAt || (s.UpdatedAt == after.UpdatedAt && string.Compare(s.Id, after.Id) < 0));
-        }
-        var rows = await query.OrderByDescending(s => s.UpdatedAt).ThenByDescending(s => s.Id).Take(take + 1).ToListAsync(ct);
+        // After a cursor, a row-value comparison: both databases answer it with one seek into ix_sessions_user_updated.
+        // The same condition as an OR (older, or as old with a lower id) made SQLite walk every session that shares
+        // the cursor's time, so a list of sessions saved at one moment (an import) was read from its top for each page.
+        var query = after is null
+            ? db.Sessions.Where(s => s.UserId == userId)
+            : db.Sessions.FromSql($"SELECT * FROM sessions WHERE user_id = {userId} AND (updated_at, id) < ({after.UpdatedAt}, {after.Id})");
+        var rows = await query.AsNoTracking().OrderByDescending(s => s.UpdatedAt).ThenByDescending(s => s.Id).Take(take + 1).ToListAsync(ct);
         var page = rows.Take(take).ToList();
         var next = rows.Count > take ? new SessionCursor(page[^1].UpdatedAt, page[^1].Id).Encode() : null;
         return TypedResults.Ok(new SessionPage(page.Select(s => s.ToDto()).ToList(), next));

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Parley.Server.Storage;
 using Parley.Tests.Infrastructure;
 using Parley.Tests.Messages;
 
@@ -170,6 +172,32 @@ public sealed class SessionTests(AppFixture fixture) : IClassFixture<AppFixture>
 
         Assert.Equal(3, pages);
         Assert.Equal(Enumerable.Reverse(created), seen);
+    }
+
+    [Fact]
+    public async Task Cursors_walk_sessions_that_share_one_update_time_once_each_by_id()
+    {
+        using var client = await fixture.SignedInAsync();
+        var created = new List<string>();
+        for (var i = 1; i <= 7; i++) created.Add((await client.CreateSessionAsync(new { title = $"Imported {i}" })).Str("id"));
+        // Saved at one moment, as an import would: only the id orders them.
+        await using (var db = await fixture.App.Service<IDbContextFactory<ParleyDb>>().CreateDbContextAsync())
+        {
+            var moment = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+            await db.Sessions.Where(s => created.Contains(s.Id)).ExecuteUpdateAsync(s => s.SetProperty(x => x.UpdatedAt, moment));
+        }
+
+        var seen = new List<string>();
+        string? cursor = null;
+        for (var pages = 0; pages < 10; pages++)
+        {
+            var page = await client.GetAsync("/api/sessions?limit=3" + (cursor is null ? "" : $"&cursor={Uri.EscapeDataString(cursor)}"));
+            seen.AddRange(page.GetProperty("items").EnumerateArray().Select(s => s.Str("id")));
+            cursor = page.GetProperty("nextCursor").ValueKind == JsonValueKind.Null ? null : page.Str("nextCursor");
+            if (cursor is null) break;
+        }
+
+        Assert.Equal(created.OrderDescending(StringComparer.Ordinal), seen);
     }
 
     [Fact]
