@@ -35,6 +35,10 @@ internal sealed class ClusterNotifier(DatabaseTarget target, IServiceProvider se
 
     public static string Status(string messageId, string status) => $"s {messageId} {status}";
 
+    // Status(…) as a SQL expression, for a statement that changes the status and notifies in the same round trip;
+    // idColumn names the column that holds the reply's id.
+    public static string StatusSql(string idColumn, string status) => $"pg_notify('{Channel}', 's ' || {idColumn} || ' {status}')";
+
     public static string Cancel(string messageId) => "c " + messageId;
 
     public static string Deleted(string messageId) => "d " + messageId;
