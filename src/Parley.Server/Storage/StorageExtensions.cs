@@ -26,7 +26,7 @@ internal static class StorageExtensions
             case DatabaseKind.Postgres:
                 // One pooled data source per process: EF contexts, the LISTEN connection and the hot raw SQL all
                 // draw from the same pool.
-                var dataSource = new NpgsqlDataSourceBuilder(target.ConnectionString).Build();
+                var dataSource = PostgresDataSource(target.ConnectionString);
                 services.AddSingleton(dataSource);
                 services.AddPooledDbContextFactory<ParleyDb>(o => o.UseNpgsql(dataSource));
                 // PostgreSQL keeps microseconds: the clock is cut to them, so a time a response shows is exactly
@@ -51,6 +51,18 @@ internal static class StorageExtensions
     {
         await using var scope = app.Services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<SchemaMigrator>().MigrateAsync(app.Lifetime.ApplicationStopping);
+    }
+
+    // Parley sends the same few dozen statements over and over. Prepared on each connection after a few uses (Npgsql's
+    // automatic preparation), PostgreSQL parses and plans each once per connection instead of on every call. A
+    // connection string that sets Max Auto Prepare itself (0 turns it off, e.g. behind a pooler that cannot keep
+    // prepared statements) is left as it is.
+    private static NpgsqlDataSource PostgresDataSource(string connectionString)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (!given.ContainsKey("Max Auto Prepare") && !given.ContainsKey("MaxAutoPrepare")) builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
+        return builder.Build();
     }
 
     // Creates the folder of the database file so that the zero-setup default (data/parley.db) just works.
