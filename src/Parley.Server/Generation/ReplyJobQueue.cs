@@ -41,7 +41,7 @@ internal sealed class ReplyJobQueue(
 
     // The claim, its attempt count, its log row, the reply's start and the start's notification to the other nodes
     // are one statement, so one round trip that commits on its own: the start saves the generator a transaction
-    // before its first token, and the claim, the notification and a COMMIT as three round trips took 3 to 8 ms at
+    // before its first token, and the claim, the notification and a COMMIT as three round trips took 2 to 5 ms at
     // one reply on the bench's machine. Never this node's own rows: a reply it still runs may have missed a
     // heartbeat under load. The rows are locked job first, then message, the order of every transaction that
     // changes a reply. (The notification's CTE is materialized, so it runs although nothing but a count reads it.)

@@ -61,8 +61,8 @@ internal static class SessionsApi
 
         var userId = http.User.UserId();
         // After a cursor, a row-value comparison: both databases answer it with one seek into ix_sessions_user_updated.
-        // The same condition as an OR (older, or as old with a lower id) made SQLite walk every session that shares
-        // the cursor's time, so a list of sessions saved at one moment (an import) was read from its top for each page.
+        // The same condition as an OR (older, or as old with a lower id) made PostgreSQL filter the user's sessions
+        // from the top on every deeper page, and SQLite walk every session sharing the cursor's time (an import's).
         var query = after is null
             ? db.Sessions.Where(s => s.UserId == userId)
             : db.Sessions.FromSql($"SELECT * FROM sessions WHERE user_id = {userId} AND (updated_at, id) < ({after.UpdatedAt}, {after.Id})");

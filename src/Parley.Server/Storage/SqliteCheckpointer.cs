@@ -15,7 +15,7 @@ namespace Parley.Server.Storage;
 internal sealed class SqliteCheckpointer(string connectionString, WriteGate writes, ILogger<SqliteCheckpointer> logger) : BackgroundService
 {
     // SQLite's own default point for a checkpoint, in pages: a shorter log is left to grow.
-    internal const int RestartPages = 1_000;
+    private const int RestartPages = 1_000;
 
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100);
 

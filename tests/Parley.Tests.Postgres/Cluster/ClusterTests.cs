@@ -159,7 +159,10 @@ public sealed class ClusterTests(ITestOutputHelper output)
         var replyId = reply.Str("id");
         var generator = await cluster.GeneratorAsync(replyId, Patience);
         var other = cluster.Nodes.First(n => n != generator);
-        await Poll.UntilAsync(() => ReplyChecks.StatusAsync(cluster.Db, replyId), s => (string?)s == "generating", Patience, "the reply to start");
+        // Streaming, not only claimed: a session deleted before its generator has loaded the reply leaves that
+        // generator nothing to stop, and it ends without a word.
+        await Poll.UntilAsync(() => cluster.Db.CountAsync("SELECT COUNT(*) FROM stream_events WHERE message_id = @m", ("@m", replyId)),
+            n => n > 0, Patience, "the reply's first events");
 
         await other.NewClient(key).DeleteAsync($"/api/sessions/{session.Str("id")}");
 
