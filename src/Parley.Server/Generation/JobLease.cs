@@ -77,5 +77,4 @@ internal static class JobFence
             await db.Database.CloseConnectionAsync();
         }
     }
-
 }

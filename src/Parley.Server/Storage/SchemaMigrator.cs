@@ -101,7 +101,6 @@ internal sealed partial class SchemaMigrator(ParleyDb db, DatabaseTarget target,
         await command.ExecuteNonQueryAsync(ct);
     }
 
-
     private static string Read(Assembly assembly, string name)
     {
         using var stream = assembly.GetManifestResourceStream(name)!;

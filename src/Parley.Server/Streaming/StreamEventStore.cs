@@ -163,6 +163,5 @@ internal sealed class StreamEventStore(IDbContextFactory<ParleyDb> dbs)
         return string.Concat(deltas.Select(d => System.Text.Json.JsonSerializer.Deserialize<DeltaData>(d, StreamPayloadsJson.Options)!.Content));
     }
 
-
     private sealed record DeltaData(string Content);
 }
