@@ -36,6 +36,20 @@ internal sealed class ReplyJobQueue(
 
     private TimeSpan Lease => TimeSpan.FromSeconds(options.Value.LeaseSeconds);
 
+    // The first attempt of a reply that its send claims for this node (ReplyWorker.TryTakeSlot): the send's
+    // transaction writes the job row with this lease and its attempt row, as a claim would.
+    public ClaimedJob ClaimAtSend(string messageId) => new(messageId, 1, NodeId, Started: true);
+
+    public DateTime LeaseExpiry(DateTime now) => now + Lease;
+
+    // The attempt's row in reply_attempts, inside the claiming transaction.
+    public static async Task LogAttemptAsync(ParleyDb db, ClaimedJob job, DateTime at, CancellationToken ct)
+    {
+        await using var log = RawSql.Command(db, "INSERT INTO reply_attempts (message_id, attempt, node_id, claimed_at) VALUES (@id, @attempt, @node, @at)",
+            ("@id", job.MessageId), ("@attempt", job.Attempt), ("@node", job.Owner), ("@at", at));
+        await log.ExecuteNonQueryAsync(ct);
+    }
+
     public Task<ClaimedJob?> TryClaimAsync(CancellationToken ct) =>
         target.Kind == DatabaseKind.Postgres ? ClaimSkippingLockedAsync(ct) : ClaimOptimisticallyAsync(ct);
 
@@ -125,11 +139,7 @@ internal sealed class ReplyJobQueue(
             if (!await reader.ReadAsync(ct)) return null;
             (messageId, attempt) = (reader.GetString(0), reader.GetInt32(1));
         }
-        await using (var log = RawSql.Command(db, "INSERT INTO reply_attempts (message_id, attempt, node_id, claimed_at) VALUES (@id, @attempt, @node, @at)",
-            ("@id", messageId), ("@attempt", attempt), ("@node", NodeId), ("@at", now.ToString("O"))))
-        {
-            await log.ExecuteNonQueryAsync(ct);
-        }
+        await LogAttemptAsync(db, new ClaimedJob(messageId, attempt, NodeId), now, ct);
         var started = attempt <= options.Value.MaxAttempts && await ReplyLifecycle.MarkGeneratingAsync(db, messageId, ct);
         await tx.CommitAsync(ct);
         return new ClaimedJob(messageId, attempt, NodeId, started);

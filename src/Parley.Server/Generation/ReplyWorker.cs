@@ -11,6 +11,11 @@ namespace Parley.Server.Generation;
 //
 // The drain starts when the application starts stopping, not in StopAsync: the web server stops first and
 // waits for open requests, and open reply streams only end once the drain is over (StreamShutdown).
+//
+// A send on a node with a free slot claims its reply in the send's own transaction (TryTakeSlot, then Run):
+// the reply starts without a wake-up, a claim and their waits, which were the largest part of the slowest first
+// tokens at 100 replies (docs/BENCHMARKS.md). The claim loop takes up everything else: sends that found the
+// node full, sends on api-only nodes, and replies whose node died.
 internal sealed class ReplyWorker(
     IServiceScopeFactory scopes,
     ReplyJobQueue queue,
@@ -31,6 +36,11 @@ internal sealed class ReplyWorker(
     private readonly Lock _drainLock = new();
     private Task? _drain;
     private Task _loop = Task.CompletedTask;
+    // Not disposed: replies still running after the claim loop ends release their slot later.
+    private readonly SemaphoreSlim _slots = new(options.Value.MaxConcurrentReplies);
+    // Slots taken by sends that have not started their reply yet; the drain waits for them.
+    private int _sendsStarting;
+    private bool _acceptingSends;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -39,13 +49,13 @@ internal sealed class ReplyWorker(
         // SPEC §11.5: an api-only node never generates; its sends are taken up by the worker nodes.
         if (!cluster.Value.IsWorker) return;
         if (database.Kind == DatabaseKind.Sqlite) await queue.ReleaseAllLeasesAsync(stoppingToken);
+        // Only now: the release above must not free a lease that a send has just taken.
+        lock (_drainLock) _acceptingSends = _drain is null;
 
-        // Not disposed here: replies still running after this loop ends release their slot later.
-        var slots = new SemaphoreSlim(settings.MaxConcurrentReplies);
         _heartbeat = HeartbeatLoopAsync(TimeSpan.FromSeconds(settings.LeaseSeconds / 3.0));
         var poll = TimeSpan.FromMilliseconds(settings.PollIntervalMs);
         using var claiming = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lifetime.ApplicationStopping);
-        _loop = ClaimLoopAsync(slots, poll, claiming.Token);
+        _loop = ClaimLoopAsync(_slots, poll, claiming.Token);
         await _loop;
     }
 
@@ -85,6 +95,48 @@ internal sealed class ReplyWorker(
         }
     }
 
+    // A slot for a reply that the caller claims in its own transaction, or null when this node takes no work
+    // now (it is full, api-only, starting or stopping); the reply is then left queued for the claim loop. The
+    // slot goes back when disposed unless Run took it.
+    public SendSlot? TryTakeSlot()
+    {
+        lock (_drainLock)
+        {
+            if (!_acceptingSends || !_slots.Wait(0)) return null;
+            _sendsStarting++;
+            return new SendSlot(this);
+        }
+    }
+
+    // Runs a reply that the slot's holder has claimed and committed.
+    public void Run(ClaimedJob job, SendSlot slot)
+    {
+        if (!slot.Hand()) throw new InvalidOperationException("The slot was already used or given back.");
+        logger.LogDebug("Started reply {MessageId} with its send", job.MessageId);
+        var run = new Task<Task>(() => RunJobAsync(job, _slots));
+        _running[job.MessageId] = (job, run.Unwrap());
+        lock (_drainLock) _sendsStarting--;
+        run.Start(TaskScheduler.Default);
+    }
+
+    private void GiveBack()
+    {
+        _slots.Release();
+        lock (_drainLock) _sendsStarting--;
+    }
+
+    internal sealed class SendSlot(ReplyWorker worker) : IDisposable
+    {
+        private int _used;
+
+        internal bool Hand() => Interlocked.Exchange(ref _used, 1) == 0;
+
+        public void Dispose()
+        {
+            if (Hand()) worker.GiveBack();
+        }
+    }
+
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await StartDrain().WaitAsync(cancellationToken);
@@ -93,13 +145,20 @@ internal sealed class ReplyWorker(
 
     private Task StartDrain()
     {
-        lock (_drainLock) return _drain ??= Task.Run(DrainAsync);
+        lock (_drainLock)
+        {
+            _acceptingSends = false;
+            return _drain ??= Task.Run(DrainAsync);
+        }
     }
 
     private async Task DrainAsync()
     {
         await _loop.ContinueWith(_ => { }, TaskScheduler.Default);
         var grace = TimeSpan.FromSeconds(options.Value.ShutdownGraceSeconds);
+        // A send that took a slot before the drain began is committing its reply: it is counted below once it runs.
+        var sinceStop = System.Diagnostics.Stopwatch.StartNew();
+        while (SendsStarting > 0 && sinceStop.Elapsed < grace) await Task.Delay(5);
         try
         {
             await Task.WhenAll(_running.Values.Select(r => r.Run)).WaitAsync(grace);
@@ -114,6 +173,14 @@ internal sealed class ReplyWorker(
         await _stopHeartbeat.CancelAsync();
         await _heartbeat;
         streams.EndStreams();
+    }
+
+    private int SendsStarting
+    {
+        get
+        {
+            lock (_drainLock) return _sendsStarting;
+        }
     }
 
     private async Task RunJobAsync(ClaimedJob job, SemaphoreSlim slots)

@@ -27,9 +27,14 @@ internal abstract record ScheduleResult
 // the same user message). Shared by the HTTP API and the WebSocket. Everything is committed before the
 // caller answers, and the session's running-reply slot is taken with a conditional update in the same
 // transaction, so concurrent sends cannot start two replies in one session.
+//
+// When this node's worker has a free slot, the transaction also claims the reply for it and starts it
+// (`generating`), and the worker runs it as soon as it commits; otherwise the reply is `queued` for a claim.
 internal sealed class ReplyScheduler(
     ParleyDb db,
     WriteGate writes,
+    ReplyWorker worker,
+    ReplyJobQueue queue,
     PersonaCatalog personas,
     ModelCatalog models,
     ReplySignal signal,
@@ -57,8 +62,10 @@ internal sealed class ReplyScheduler(
         if (await userLimits.TakeSendAsync(userId, ct) is { } wait) return RateLimited(wait);
 
         using var userTurn = await sends.EnterAsync(userId, ct);
+        using var slot = worker.TryTakeSlot();
         var now = clock.GetUtcNow().UtcDateTime;
         var replyId = Ids.New("msg");
+        var job = slot is null ? null : queue.ClaimAtSend(replyId);
         using var gate = await writes.EnterAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         if (await userLimits.CheckRepliesAsync(db, userId, ct) is { } limited) return limited;
@@ -84,10 +91,10 @@ internal sealed class ReplyScheduler(
             Status = ReplyStatus.Complete, ClientMessageId = body.ClientMessageId, Ordinal = ordinal, CreatedAt = now, CompletedAt = now,
             PersonaId = body.PersonaId ?? session.PersonaId,
         };
-        var reply = NewReply(replyId, user, body.Model ?? session.Model, body.PersonaId ?? session.PersonaId, now.AddTicks(1));
+        var reply = NewReply(replyId, user, body.Model ?? session.Model, body.PersonaId ?? session.PersonaId, now.AddTicks(1), job);
         try
         {
-            await InsertTurnAsync(user, reply, ct);
+            await InsertTurnAsync(user, reply, job, ct);
             await tx.CommitAsync(ct);
         }
         catch (DbException ex) when (body.ClientMessageId is not null && RawSql.IsUniqueViolation(ex))
@@ -96,7 +103,7 @@ internal sealed class ReplyScheduler(
             await tx.RollbackAsync(ct);
             return await RepeatOrBusyAsync(sessionId, body, ct);
         }
-        signal.NewWork();
+        Start(job, slot);
         return new ScheduleResult.Started(user, reply);
     }
 
@@ -114,6 +121,8 @@ internal sealed class ReplyScheduler(
         var replyId = Ids.New("msg");
 
         using var userTurn = await sends.EnterAsync(userId, ct);
+        using var slot = worker.TryTakeSlot();
+        var job = slot is null ? null : queue.ClaimAtSend(replyId);
         using var gate = await writes.EnterAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         if (await userLimits.CheckRepliesAsync(db, userId, ct) is { } limited) return limited;
@@ -131,25 +140,43 @@ internal sealed class ReplyScheduler(
         await db.Messages.Where(m => m.ParentId == user.Id && m.Role == "assistant")
             .ExecuteUpdateAsync(s => s.SetProperty(m => m.Superseded, true), ct);
         var model = models.Find(session.Model) is not null ? session.Model : old.Model ?? models.Default;
-        var reply = NewReply(replyId, user, model, session.PersonaId, now);
+        var reply = NewReply(replyId, user, model, session.PersonaId, now, job);
         db.Messages.Add(reply);
-        db.ReplyJobs.Add(new ReplyJob { MessageId = reply.Id, UserId = userId, CreatedAt = now });
+        db.ReplyJobs.Add(new ReplyJob
+        {
+            MessageId = reply.Id, UserId = userId, CreatedAt = now,
+            Attempts = job?.Attempt ?? 0, LeaseOwner = job?.Owner, LeaseExpiresAt = job is null ? null : queue.LeaseExpiry(now),
+        });
         await db.SaveChangesAsync(ct);
+        if (job is not null) await ReplyJobQueue.LogAttemptAsync(db, job, now, ct);
         await tx.CommitAsync(ct);
-        signal.NewWork();
+        Start(job, slot);
         return new ScheduleResult.Started(user, reply);
     }
 
-    // The user's message, the queued reply and its job, in one command inside the send's transaction.
-    private async Task InsertTurnAsync(Message user, Message reply, CancellationToken ct)
+    // A committed reply: claimed by this node's worker, which runs it now, or left for a claim.
+    private void Start(ClaimedJob? job, ReplyWorker.SendSlot? slot)
+    {
+        if (job is not null && slot is not null) worker.Run(job, slot);
+        else signal.NewWork();
+    }
+
+    // The user's message, the reply and its job (with this node's lease and the attempt's row when the send
+    // claims it), in one command inside the send's transaction.
+    private async Task InsertTurnAsync(Message user, Message reply, ClaimedJob? job, CancellationToken ct)
     {
         await using var insert = RawSql.Command(db, """
             INSERT INTO messages (id, session_id, user_id, parent_id, role, content, status, model, persona_id, client_message_id, ordinal, superseded, created_at, completed_at)
             VALUES (@u_id, @session, @user, NULL, 'user', @u_content, @u_status, NULL, @u_persona, @u_client, @ordinal, @no, @u_created, @u_created);
             INSERT INTO messages (id, session_id, user_id, parent_id, role, content, status, model, persona_id, client_message_id, ordinal, superseded, created_at, completed_at)
             VALUES (@r_id, @session, @user, @u_id, 'assistant', '', @r_status, @r_model, @r_persona, NULL, @ordinal, @no, @r_created, NULL);
-            INSERT INTO reply_jobs (message_id, user_id, attempts, cancel_requested, created_at) VALUES (@r_id, @user, 0, @no, @u_created);
-            """,
+            INSERT INTO reply_jobs (message_id, user_id, attempts, lease_owner, lease_expires_at, cancel_requested, created_at)
+            VALUES (@r_id, @user, @attempts, @owner, @expires, @no, @u_created);
+            """ + (job is null ? "" : """
+
+            INSERT INTO reply_attempts (message_id, attempt, node_id, claimed_at) VALUES (@r_id, @attempts, @owner, @u_created);
+            """),
+            ("@attempts", job?.Attempt ?? 0), ("@owner", job?.Owner), ("@expires", job is null ? null : queue.LeaseExpiry(user.CreatedAt)),
             ("@u_id", user.Id), ("@session", user.SessionId), ("@user", user.UserId), ("@u_content", user.Content), ("@u_status", user.Status),
             ("@u_persona", user.PersonaId), ("@u_client", user.ClientMessageId), ("@ordinal", user.Ordinal), ("@no", false),
             ("@u_created", user.CreatedAt), ("@r_id", reply.Id), ("@r_status", reply.Status), ("@r_model", reply.Model),
@@ -160,10 +187,10 @@ internal sealed class ReplyScheduler(
     private static ScheduleResult.Limited RateLimited(TimeSpan wait) => new("rate",
         "Too many messages in a short time. Wait a moment before sending again.", wait);
 
-    private static Message NewReply(string id, Message user, string model, string personaId, DateTime at) => new()
+    private static Message NewReply(string id, Message user, string model, string personaId, DateTime at, ClaimedJob? job) => new()
     {
         Id = id, SessionId = user.SessionId, UserId = user.UserId, ParentId = user.Id, Role = "assistant",
-        Status = ReplyStatus.Queued, Model = model, PersonaId = personaId, Ordinal = user.Ordinal, CreatedAt = at,
+        Status = job is null ? ReplyStatus.Queued : ReplyStatus.Generating, Model = model, PersonaId = personaId, Ordinal = user.Ordinal, CreatedAt = at,
     };
 
     private async Task<ScheduleResult> RepeatOrBusyAsync(string sessionId, SendMessageRequest body, CancellationToken ct)
