@@ -8,8 +8,8 @@ using Parley.Server.Storage;
 namespace Parley.Server.Streaming;
 
 // Writes the pending events of every live reply on this node in one transaction, every FlushIntervalMs (sooner
-// when a reply's batch fills up, when a reply's first token arrives, or when the first event after a quiet
-// interval does, so a first token is never held back for the tick). One commit per interval for all replies,
+// when a reply's batch fills up, or when the first event after a quiet interval arrives). A reply's first token
+// is written at once on its own (FlushNowAsync), so it never waits for the tick or for the others' batch. One commit per interval for all replies,
 // instead of one per reply, keeps SQLite's single writer free for sends. Events are published to live readers only after their batch commits.
 //
 // Durability window: events not yet flushed (at most one interval, 20 ms by default) are lost if the process
@@ -56,6 +56,21 @@ internal sealed class EventFlusher(
     }
 
     public void Wake() => _wake.Set();
+
+    // Writes one reply's pending events now, apart from the shared batch. A failure leaves them pending for the
+    // loop, which retries them on its next tick.
+    public async Task FlushNowAsync(StreamEventWriter writer)
+    {
+        try
+        {
+            await FlushAsync([writer]);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Writing stream events for {MessageId} failed; retrying on the next tick", writer.MessageId);
+            Wake();
+        }
+    }
 
     // Not cancellable: a write cut off half-way would leave it unknown whether the batch committed. Each
     // writer's gate is held from taking its events until they are committed and published, so a reply that
@@ -158,8 +173,8 @@ internal sealed class EventFlusher(
             {
                 return;
             }
-            // Reset after the wait, not before it: a wake-up that arrives while a batch is being written (a first
-            // token) starts the next batch at once instead of being lost until the next tick.
+            // Reset after the wait, not before it: a wake-up that arrives while a batch is being written (a full
+            // batch) starts the next batch at once instead of being lost until the next tick.
             _wake.Reset();
             StreamEventWriter[] writers;
             lock (_lock) writers = [.. _writers];

@@ -41,12 +41,13 @@ internal sealed class StreamEventWriter : IAsyncDisposable
             _pending.Add(new StreamEvent { MessageId = MessageId, Seq = _nextSeq++, Kind = kind, Data = data });
             count = _pending.Count;
         }
-        // The first token is what a user waits for: it is written at once, not at the next tick, however busy
-        // the flusher is. Later tokens ride the interval's shared commit.
+        // The first token is what a user waits for: this reply's events are written at once, on their own, not
+        // at the next tick and not behind the other replies' shared commit. Later tokens ride that commit.
         var firstText = kind == StreamEventKinds.Delta && !_wroteText;
         _wroteText |= firstText;
-        if (firstText || count >= _flusher.BatchSize || (count == 1 && _flusher.IsQuiet)) _flusher.Wake();
-        if (count >= MaxPending) await _flusher.FlushAsync([this]);
+        if (firstText) await _flusher.FlushNowAsync(this);
+        else if (count >= MaxPending) await _flusher.FlushAsync([this]);
+        else if (count >= _flusher.BatchSize || (count == 1 && _flusher.IsQuiet)) _flusher.Wake();
     }
 
     // Stops the flushing of this reply and hands back the events not yet written, so the caller can commit
