@@ -12,6 +12,10 @@ using Parley.Server.Tools;
 
 namespace Parley.Server.Generation;
 
+// A reply as its generator starts from: its row, its session, the user message it answers and the last event an
+// earlier attempt stored (0 for a first attempt).
+internal sealed record LoadedReply(Message Reply, ChatSession Session, Message? UserMessage, long LastSeq);
+
 // Generates one claimed reply: builds the prompt, streams the model's tokens into the event log (running
 // server-side tools between steps), and ends the reply through ReplyLifecycle. It runs in the worker, never
 // in an HTTP request, so no client can stop it by leaving; only a cancel does, or the end of the shutdown
@@ -35,15 +39,7 @@ internal sealed class ReplyGenerator(
     public async Task RunAsync(ClaimedJob job, CancellationToken handBack)
     {
         await using var db = await dbs.CreateDbContextAsync(handBack);
-        // The reply, its session, the user message it answers and the last event an earlier attempt stored, in one read.
-        var loaded = await (
-                from r in db.Messages.AsNoTracking()
-                where r.Id == job.MessageId
-                join s in db.Sessions.AsNoTracking() on r.SessionId equals s.Id
-                join p in db.Messages.AsNoTracking() on r.ParentId equals p.Id into parents
-                from p in parents.DefaultIfEmpty()
-                select new { Reply = r, Session = s, UserMessage = p, LastSeq = db.StreamEvents.Where(e => e.MessageId == r.Id).Max(e => (long?)e.Seq) ?? 0 })
-            .FirstOrDefaultAsync(handBack);
+        var loaded = job.Loaded ?? await LoadAsync(db, job.MessageId, handBack);
         if (loaded is null) return; // Deleted with its session; the job row went with it.
         var (reply, session) = (loaded.Reply, loaded.Session);
 
@@ -71,6 +67,16 @@ internal sealed class ReplyGenerator(
             cancel.Dispose();
         }
     }
+
+    // The reply, its session, the user message it answers and the last event an earlier attempt stored, in one read.
+    private static Task<LoadedReply?> LoadAsync(ParleyDb db, string messageId, CancellationToken ct) => (
+            from r in db.Messages.AsNoTracking()
+            where r.Id == messageId
+            join s in db.Sessions.AsNoTracking() on r.SessionId equals s.Id
+            join p in db.Messages.AsNoTracking() on r.ParentId equals p.Id into parents
+            from p in parents.DefaultIfEmpty()
+            select new LoadedReply(r, s, p, db.StreamEvents.Where(e => e.MessageId == r.Id).Max(e => (long?)e.Seq) ?? 0))
+        .FirstOrDefaultAsync(ct);
 
     private async Task GenerateAsync(ParleyDb db, Message reply, ChatSession session, Message? userMessage, long lastSeq, ClaimedJob job,
         CancellationToken cancel, CancellationToken handBack)

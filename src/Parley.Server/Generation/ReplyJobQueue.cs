@@ -8,7 +8,8 @@ namespace Parley.Server.Generation;
 
 // Started: the claim's transaction also moved the reply from queued to generating (ReplyLifecycle.MarkGeneratingAsync);
 // false when the reply was no longer running, or has used up its attempts.
-internal sealed record ClaimedJob(string MessageId, int Attempt, string Owner, bool Started = false)
+// Loaded: what the generator would read first, when the claimant has it in hand (a send that claims its reply).
+internal sealed record ClaimedJob(string MessageId, int Attempt, string Owner, bool Started = false, LoadedReply? Loaded = null)
 {
     public JobLease Lease => new(MessageId, Owner, Attempt);
 }

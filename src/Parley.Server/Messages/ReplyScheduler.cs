@@ -103,7 +103,7 @@ internal sealed class ReplyScheduler(
             await tx.RollbackAsync(ct);
             return await RepeatOrBusyAsync(sessionId, body, ct);
         }
-        Start(job, slot);
+        Start(job, slot, new LoadedReply(reply, session, user, 0));
         return new ScheduleResult.Started(user, reply);
     }
 
@@ -150,14 +150,15 @@ internal sealed class ReplyScheduler(
         await db.SaveChangesAsync(ct);
         if (job is not null) await ReplyJobQueue.LogAttemptAsync(db, job, now, ct);
         await tx.CommitAsync(ct);
-        Start(job, slot);
+        Start(job, slot, new LoadedReply(reply, session, user, 0));
         return new ScheduleResult.Started(user, reply);
     }
 
-    // A committed reply: claimed by this node's worker, which runs it now, or left for a claim.
-    private void Start(ClaimedJob? job, ReplyWorker.SendSlot? slot)
+    // A committed reply: claimed by this node's worker, which runs it now from what the send has in hand, or left
+    // for a claim.
+    private void Start(ClaimedJob? job, ReplyWorker.SendSlot? slot, LoadedReply loaded)
     {
-        if (job is not null && slot is not null) worker.Run(job, slot);
+        if (job is not null && slot is not null) worker.Run(job with { Loaded = loaded }, slot);
         else signal.NewWork();
     }
 
