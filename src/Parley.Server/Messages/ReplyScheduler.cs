@@ -32,6 +32,7 @@ internal abstract record ScheduleResult
 // (`generating`), and the worker runs it as soon as it commits; otherwise the reply is `queued` for a claim.
 internal sealed class ReplyScheduler(
     ParleyDb db,
+    DatabaseTarget target,
     WriteGate writes,
     ReplyWorker worker,
     ReplyJobQueue queue,
@@ -69,32 +70,20 @@ internal sealed class ReplyScheduler(
         using var gate = await writes.EnterAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         if (await userLimits.CheckRepliesAsync(db, userId, ct) is { } limited) return limited;
-        // The session's running-reply slot and the turn's ordinal in one statement; no row when a reply is running.
-        int ordinal;
-        await using (var claim = RawSql.Command(db, """
-            UPDATE sessions SET active_reply_id = @reply, next_ordinal = next_ordinal + 1, message_count = message_count + 2, updated_at = @now
-            WHERE id = @session AND user_id = @user AND active_reply_id IS NULL
-            RETURNING next_ordinal
-            """, ("@reply", replyId), ("@now", now), ("@session", sessionId), ("@user", userId)))
-        {
-            if (await claim.ExecuteScalarAsync(ct) is not { } next)
-            {
-                await tx.RollbackAsync(ct);
-                return await RepeatOrBusyAsync(sessionId, body, ct);
-            }
-            ordinal = Convert.ToInt32(next);
-        }
-
         var user = new Message
         {
             Id = Ids.New("msg"), SessionId = sessionId, UserId = userId, Role = "user", Content = body.Content!,
-            Status = ReplyStatus.Complete, ClientMessageId = body.ClientMessageId, Ordinal = ordinal, CreatedAt = now, CompletedAt = now,
+            Status = ReplyStatus.Complete, ClientMessageId = body.ClientMessageId, CreatedAt = now, CompletedAt = now,
             PersonaId = body.PersonaId ?? session.PersonaId,
         };
         var reply = NewReply(replyId, user, body.Model ?? session.Model, body.PersonaId ?? session.PersonaId, now.AddTicks(1), job);
         try
         {
-            await InsertTurnAsync(user, reply, job, ct);
+            if (!await InsertTurnAsync(user, reply, job, ct))
+            {
+                await tx.RollbackAsync(ct);
+                return await RepeatOrBusyAsync(sessionId, body, ct);
+            }
             await tx.CommitAsync(ct);
         }
         catch (DbException ex) when (body.ClientMessageId is not null && RawSql.IsUniqueViolation(ex))
@@ -162,27 +151,64 @@ internal sealed class ReplyScheduler(
         else signal.NewWork();
     }
 
-    // The user's message, the reply and its job (with this node's lease and the attempt's row when the send
-    // claims it), in one command inside the send's transaction.
-    private async Task InsertTurnAsync(Message user, Message reply, ClaimedJob? job, CancellationToken ct)
+    // Takes the session's running-reply slot and the turn's ordinal, then writes the user's message, the reply and
+    // its job (with this node's lease and the attempt's row when the send claims it). False, with nothing written,
+    // when the session has a reply running. On PostgreSQL it is all one statement, the inserts reading the ordinal
+    // from the slot's update, which saves a round trip; SQLite runs in-process and takes two commands.
+    private async Task<bool> InsertTurnAsync(Message user, Message reply, ClaimedJob? job, CancellationToken ct)
     {
-        await using var insert = RawSql.Command(db, """
+        const string Slot = """
+            UPDATE sessions SET active_reply_id = @r_id, next_ordinal = next_ordinal + 1, message_count = message_count + 2, updated_at = @u_created
+            WHERE id = @session AND user_id = @user AND active_reply_id IS NULL
+            RETURNING next_ordinal
+            """;
+        var postgres = target.Kind == DatabaseKind.Postgres;
+        var (ordinal, from) = postgres ? ("slot.next_ordinal", " FROM slot") : ("@ordinal", "");
+        List<string> inserts =
+        [
+            $"""
             INSERT INTO messages (id, session_id, user_id, parent_id, role, content, status, model, persona_id, client_message_id, ordinal, superseded, created_at, completed_at)
-            VALUES (@u_id, @session, @user, NULL, 'user', @u_content, @u_status, NULL, @u_persona, @u_client, @ordinal, @no, @u_created, @u_created);
+            SELECT @u_id, @session, @user, NULL, 'user', @u_content, @u_status, NULL, @u_persona, @u_client, {ordinal}, @no, @u_created, @u_created{from}
+            """,
+            $"""
             INSERT INTO messages (id, session_id, user_id, parent_id, role, content, status, model, persona_id, client_message_id, ordinal, superseded, created_at, completed_at)
-            VALUES (@r_id, @session, @user, @u_id, 'assistant', '', @r_status, @r_model, @r_persona, NULL, @ordinal, @no, @r_created, NULL);
-            INSERT INTO reply_jobs (message_id, user_id, attempts, lease_owner, lease_expires_at, cancel_requested, created_at)
-            VALUES (@r_id, @user, @attempts, @owner, @expires, @no, @u_created);
-            """ + (job is null ? "" : """
+            SELECT @r_id, @session, @user, @u_id, 'assistant', '', @r_status, @r_model, @r_persona, NULL, {ordinal}, @no, @r_created, NULL{from}
+            """,
+            job is null
+                ? $"INSERT INTO reply_jobs (message_id, user_id, attempts, cancel_requested, created_at) SELECT @r_id, @user, 0, @no, @u_created{from}"
+                : $"""
+                  INSERT INTO reply_jobs (message_id, user_id, attempts, lease_owner, lease_expires_at, cancel_requested, created_at)
+                  SELECT @r_id, @user, @attempts, @owner, @expires, @no, @u_created{from}
+                  """,
+        ];
+        if (job is not null) inserts.Add($"INSERT INTO reply_attempts (message_id, attempt, node_id, claimed_at) SELECT @r_id, @attempts, @owner, @u_created{from}");
 
-            INSERT INTO reply_attempts (message_id, attempt, node_id, claimed_at) VALUES (@r_id, @attempts, @owner, @u_created);
-            """),
-            ("@attempts", job?.Attempt ?? 0), ("@owner", job?.Owner), ("@expires", job is null ? null : queue.LeaseExpiry(user.CreatedAt)),
+        (string, object?)[] parameters =
+        [
             ("@u_id", user.Id), ("@session", user.SessionId), ("@user", user.UserId), ("@u_content", user.Content), ("@u_status", user.Status),
-            ("@u_persona", user.PersonaId), ("@u_client", user.ClientMessageId), ("@ordinal", user.Ordinal), ("@no", false),
-            ("@u_created", user.CreatedAt), ("@r_id", reply.Id), ("@r_status", reply.Status), ("@r_model", reply.Model),
-            ("@r_persona", reply.PersonaId), ("@r_created", reply.CreatedAt));
-        await insert.ExecuteNonQueryAsync(ct);
+            ("@u_persona", user.PersonaId), ("@u_client", user.ClientMessageId), ("@no", false), ("@u_created", user.CreatedAt),
+            ("@r_id", reply.Id), ("@r_status", reply.Status), ("@r_model", reply.Model), ("@r_persona", reply.PersonaId), ("@r_created", reply.CreatedAt),
+            ("@attempts", job?.Attempt ?? 0), ("@owner", job?.Owner), ("@expires", job is null ? null : queue.LeaseExpiry(user.CreatedAt)),
+        ];
+        object? next;
+        if (postgres)
+        {
+            var steps = string.Join(",\n", inserts.Select((insert, i) => $"turn{i} AS ({insert})"));
+            await using var all = RawSql.Command(db, $"WITH slot AS ({Slot}),\n{steps}\nSELECT next_ordinal FROM slot", parameters);
+            next = await all.ExecuteScalarAsync(ct);
+        }
+        else
+        {
+            await using (var slot = RawSql.Command(db, Slot, parameters)) next = await slot.ExecuteScalarAsync(ct);
+            if (next is not null)
+            {
+                await using var insert = RawSql.Command(db, string.Join(";\n", inserts), [.. parameters, ("@ordinal", Convert.ToInt32(next))]);
+                await insert.ExecuteNonQueryAsync(ct);
+            }
+        }
+        if (next is null) return false;
+        user.Ordinal = reply.Ordinal = Convert.ToInt32(next);
+        return true;
     }
 
     private static ScheduleResult.Limited RateLimited(TimeSpan wait) => new("rate",

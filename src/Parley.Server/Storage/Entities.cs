@@ -74,7 +74,7 @@ internal sealed class Message
     public string? ToolCalls { get; set; }
     public string? ClientMessageId { get; init; }
     // Position of the turn in its session. A user message and its replies share one ordinal.
-    public int Ordinal { get; init; }
+    public int Ordinal { get; set; }
     // Set on an assistant reply once a regenerated reply replaces it on the current branch.
     public bool Superseded { get; set; }
     public DateTime CreatedAt { get; init; }
