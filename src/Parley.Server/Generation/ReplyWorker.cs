@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Parley.Server.Cluster;
 using Parley.Server.Storage;
@@ -157,7 +158,7 @@ internal sealed class ReplyWorker(
         await _loop.ContinueWith(_ => { }, TaskScheduler.Default);
         var grace = TimeSpan.FromSeconds(options.Value.ShutdownGraceSeconds);
         // A send that took a slot before the drain began is committing its reply: it is counted below once it runs.
-        var sinceStop = System.Diagnostics.Stopwatch.StartNew();
+        var sinceStop = Stopwatch.StartNew();
         while (SendsStarting > 0 && sinceStop.Elapsed < grace) await Task.Delay(5);
         try
         {

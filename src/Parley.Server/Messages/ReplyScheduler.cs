@@ -157,12 +157,47 @@ internal sealed class ReplyScheduler(
     // from the slot's update, which saves a round trip; SQLite runs in-process and takes two commands.
     private async Task<bool> InsertTurnAsync(Message user, Message reply, ClaimedJob? job, CancellationToken ct)
     {
-        const string Slot = """
-            UPDATE sessions SET active_reply_id = @r_id, next_ordinal = next_ordinal + 1, message_count = message_count + 2, updated_at = @u_created
-            WHERE id = @session AND user_id = @user AND active_reply_id IS NULL
-            RETURNING next_ordinal
-            """;
+        (string, object?)[] parameters =
+        [
+            ("@u_id", user.Id), ("@session", user.SessionId), ("@user", user.UserId), ("@u_content", user.Content), ("@u_status", user.Status),
+            ("@u_persona", user.PersonaId), ("@u_client", user.ClientMessageId), ("@no", false), ("@u_created", user.CreatedAt),
+            ("@r_id", reply.Id), ("@r_status", reply.Status), ("@r_model", reply.Model), ("@r_persona", reply.PersonaId), ("@r_created", reply.CreatedAt),
+            ("@attempts", job?.Attempt ?? 0), ("@owner", job?.Owner), ("@expires", job is null ? null : queue.LeaseExpiry(user.CreatedAt)),
+        ];
         var postgres = target.Kind == DatabaseKind.Postgres;
+        var turn = TurnSql[(postgres ? 2 : 0) + (job is null ? 0 : 1)];
+        object? next;
+        if (postgres)
+        {
+            await using var all = RawSql.Command(db, turn, parameters);
+            next = await all.ExecuteScalarAsync(ct);
+        }
+        else
+        {
+            await using (var slot = RawSql.Command(db, SlotSql, parameters)) next = await slot.ExecuteScalarAsync(ct);
+            if (next is not null)
+            {
+                await using var insert = RawSql.Command(db, turn, [.. parameters, ("@ordinal", Convert.ToInt32(next))]);
+                await insert.ExecuteNonQueryAsync(ct);
+            }
+        }
+        if (next is null) return false;
+        user.Ordinal = reply.Ordinal = Convert.ToInt32(next);
+        return true;
+    }
+
+    private const string SlotSql = """
+        UPDATE sessions SET active_reply_id = @r_id, next_ordinal = next_ordinal + 1, message_count = message_count + 2, updated_at = @u_created
+        WHERE id = @session AND user_id = @user AND active_reply_id IS NULL
+        RETURNING next_ordinal
+        """;
+
+    // The turn's SQL for each database and whether the send claims the reply, built once: SQLite's inserts after
+    // SlotSql, or PostgreSQL's one statement around it.
+    private static readonly string[] TurnSql = [BuildTurnSql(false, false), BuildTurnSql(false, true), BuildTurnSql(true, false), BuildTurnSql(true, true)];
+
+    private static string BuildTurnSql(bool postgres, bool claimed)
+    {
         var (ordinal, from) = postgres ? ("slot.next_ordinal", " FROM slot") : ("@ordinal", "");
         List<string> inserts =
         [
@@ -174,41 +209,17 @@ internal sealed class ReplyScheduler(
             INSERT INTO messages (id, session_id, user_id, parent_id, role, content, status, model, persona_id, client_message_id, ordinal, superseded, created_at, completed_at)
             SELECT @r_id, @session, @user, @u_id, 'assistant', '', @r_status, @r_model, @r_persona, NULL, {ordinal}, @no, @r_created, NULL{from}
             """,
-            job is null
-                ? $"INSERT INTO reply_jobs (message_id, user_id, attempts, cancel_requested, created_at) SELECT @r_id, @user, 0, @no, @u_created{from}"
-                : $"""
+            claimed
+                ? $"""
                   INSERT INTO reply_jobs (message_id, user_id, attempts, lease_owner, lease_expires_at, cancel_requested, created_at)
                   SELECT @r_id, @user, @attempts, @owner, @expires, @no, @u_created{from}
-                  """,
+                  """
+                : $"INSERT INTO reply_jobs (message_id, user_id, attempts, cancel_requested, created_at) SELECT @r_id, @user, 0, @no, @u_created{from}",
         ];
-        if (job is not null) inserts.Add($"INSERT INTO reply_attempts (message_id, attempt, node_id, claimed_at) SELECT @r_id, @attempts, @owner, @u_created{from}");
-
-        (string, object?)[] parameters =
-        [
-            ("@u_id", user.Id), ("@session", user.SessionId), ("@user", user.UserId), ("@u_content", user.Content), ("@u_status", user.Status),
-            ("@u_persona", user.PersonaId), ("@u_client", user.ClientMessageId), ("@no", false), ("@u_created", user.CreatedAt),
-            ("@r_id", reply.Id), ("@r_status", reply.Status), ("@r_model", reply.Model), ("@r_persona", reply.PersonaId), ("@r_created", reply.CreatedAt),
-            ("@attempts", job?.Attempt ?? 0), ("@owner", job?.Owner), ("@expires", job is null ? null : queue.LeaseExpiry(user.CreatedAt)),
-        ];
-        object? next;
-        if (postgres)
-        {
-            var steps = string.Join(",\n", inserts.Select((insert, i) => $"turn{i} AS ({insert})"));
-            await using var all = RawSql.Command(db, $"WITH slot AS ({Slot}),\n{steps}\nSELECT next_ordinal FROM slot", parameters);
-            next = await all.ExecuteScalarAsync(ct);
-        }
-        else
-        {
-            await using (var slot = RawSql.Command(db, Slot, parameters)) next = await slot.ExecuteScalarAsync(ct);
-            if (next is not null)
-            {
-                await using var insert = RawSql.Command(db, string.Join(";\n", inserts), [.. parameters, ("@ordinal", Convert.ToInt32(next))]);
-                await insert.ExecuteNonQueryAsync(ct);
-            }
-        }
-        if (next is null) return false;
-        user.Ordinal = reply.Ordinal = Convert.ToInt32(next);
-        return true;
+        if (claimed) inserts.Add($"INSERT INTO reply_attempts (message_id, attempt, node_id, claimed_at) SELECT @r_id, @attempts, @owner, @u_created{from}");
+        if (!postgres) return string.Join(";\n", inserts);
+        var steps = string.Join(",\n", inserts.Select((insert, i) => $"turn{i} AS ({insert})"));
+        return $"WITH slot AS ({SlotSql}),\n{steps}\nSELECT next_ordinal FROM slot";
     }
 
     private static ScheduleResult.Limited RateLimited(TimeSpan wait) => new("rate",

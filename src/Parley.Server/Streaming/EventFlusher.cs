@@ -9,8 +9,9 @@ namespace Parley.Server.Streaming;
 
 // Writes the pending events of every live reply on this node in one transaction, every FlushIntervalMs (sooner
 // when a reply's batch fills up, or when the first event after a quiet interval arrives). A reply's first token
-// is written at once on its own (FlushNowAsync), so it never waits for the tick or for the others' batch. One commit per interval for all replies,
-// instead of one per reply, keeps SQLite's single writer free for sends. Events are published to live readers only after their batch commits.
+// is written at once on its own (FlushNowAsync), so it never waits for the tick or for the others' batch. One
+// commit per interval for all replies, instead of one per reply, keeps SQLite's single writer free for sends.
+// Events are published to live readers only after their batch commits.
 //
 // Durability window: events not yet flushed (at most one interval, 20 ms by default) are lost if the process
 // dies. Nothing a reader has seen is ever lost, because readers only see committed events; and a reply
@@ -173,8 +174,8 @@ internal sealed class EventFlusher(
             {
                 return;
             }
-            // Reset after the wait, not before it: a wake-up that arrives while a batch is being written (a full
-            // batch) starts the next batch at once instead of being lost until the next tick.
+            // Reset after the wait, not before it: a wake-up that arrives while a batch is being written (a
+            // reply's batch filled up) starts the next batch at once instead of being lost until the next tick.
             _wake.Reset();
             StreamEventWriter[] writers;
             lock (_lock) writers = [.. _writers];

@@ -13,7 +13,7 @@ public sealed class ClaimNotificationTests
     [Fact]
     public async Task Claiming_a_reply_notifies_the_cluster_that_it_is_generating()
     {
-        await using var app = new ParleyApp(new Dictionary<string, string?>(SlowReplyFixture.SlowSettings) { ["Parley:Generation:MaxConcurrentReplies"] = "1" });
+        await using var app = new ParleyApp(SlowReplyFixture.OneSlotSettings());
         using var client = app.NewClient();
         await client.SignUpAsync();
         var (_, first) = await client.SendAsync((await client.CreateSessionAsync()).Str("id"), "I hold the only slot");

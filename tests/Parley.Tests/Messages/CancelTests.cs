@@ -88,9 +88,7 @@ public sealed class CancelTests(SlowReplyFixture slow, AppFixture fast) : IClass
     public async Task Cancelling_a_queued_reply_ends_it_at_once_with_no_content()
     {
         // One reply at a time, so the second session's reply waits in the queue behind the first.
-        var settings = SlowReplyFixture.SlowSettings.ToDictionary();
-        settings["Parley:Generation:MaxConcurrentReplies"] = "1";
-        await using var app = new ParleyApp(settings);
+        await using var app = new ParleyApp(SlowReplyFixture.OneSlotSettings());
         using var client = app.NewClient();
         await client.SignUpAsync();
         var (_, first) = await client.SendAsync((await client.CreateSessionAsync()).Str("id"), "I hold the only slot");
@@ -128,9 +126,7 @@ public sealed class CancelTests(SlowReplyFixture slow, AppFixture fast) : IClass
     {
         // One reply at a time: the next reply can only start once the running one has really stopped, which
         // would take ten seconds if it ran on.
-        var settings = SlowReplyFixture.SlowSettings.ToDictionary();
-        settings["Parley:Generation:MaxConcurrentReplies"] = "1";
-        await using var app = new ParleyApp(settings);
+        await using var app = new ParleyApp(SlowReplyFixture.OneSlotSettings());
         using var client = app.NewClient();
         await client.SignUpAsync();
         var db = new ParleyDatabase(app.DatabasePath);

@@ -13,5 +13,9 @@ public sealed class SlowReplyFixture : AppFixture
         ["Parley:Demo:ReplyTokens"] = "200",
     };
 
+    // Slow replies on a worker with one slot: while one reply generates, the next waits in the queue.
+    public static Dictionary<string, string?> OneSlotSettings() =>
+        new(SlowSettings) { ["Parley:Generation:MaxConcurrentReplies"] = "1" };
+
     protected override IReadOnlyDictionary<string, string?> Settings => SlowSettings;
 }

@@ -41,9 +41,7 @@ public sealed class StartAtSendTests
     [Fact]
     public async Task A_send_on_a_full_node_stays_queued_until_a_slot_frees_and_is_then_claimed()
     {
-        var settings = SlowReplyFixture.SlowSettings.ToDictionary();
-        settings["Parley:Generation:MaxConcurrentReplies"] = "1";
-        await using var app = new ParleyApp(settings);
+        await using var app = new ParleyApp(SlowReplyFixture.OneSlotSettings());
         using var client = app.NewClient();
         await client.SignUpAsync();
         var db = new ParleyDatabase(app.DatabasePath);
