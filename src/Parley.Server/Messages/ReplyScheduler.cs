@@ -60,7 +60,7 @@ internal sealed class ReplyScheduler(
 
         if (body.ClientMessageId is not null && await FindRepeatAsync(sessionId, body) is { } repeat) return repeat;
         if (lifetime.ApplicationStopping.IsCancellationRequested) return new ScheduleResult.ShuttingDown();
-        if (await userLimits.TakeSendAsync(userId, ct) is { } wait) return RateLimited(wait);
+        if (userLimits.TakeLocalSend(userId) is { } wait) return UserLimits.SendRateLimited(wait);
 
         using var userTurn = await sends.EnterAsync(userId, ct);
         using var slot = worker.TryTakeSlot();
@@ -69,7 +69,7 @@ internal sealed class ReplyScheduler(
         var job = slot is null ? null : queue.ClaimAtSend(replyId);
         using var gate = await writes.EnterAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        if (await userLimits.CheckRepliesAsync(db, userId, ct) is { } limited) return limited;
+        if (await userLimits.CheckTurnAsync(db, userId, ct) is { } limited) return limited;
         var user = new Message
         {
             Id = Ids.New("msg"), SessionId = sessionId, UserId = userId, Role = "user", Content = body.Content!,
@@ -102,7 +102,7 @@ internal sealed class ReplyScheduler(
         if (old is null) return new ScheduleResult.NotFound("message");
         if (old.Role != "assistant" || old.ParentId is null) return new ScheduleResult.NotAReply();
         if (lifetime.ApplicationStopping.IsCancellationRequested) return new ScheduleResult.ShuttingDown();
-        if (await userLimits.TakeSendAsync(userId, ct) is { } wait) return RateLimited(wait);
+        if (userLimits.TakeLocalSend(userId) is { } wait) return UserLimits.SendRateLimited(wait);
 
         var session = await db.Sessions.AsNoTracking().FirstAsync(s => s.Id == old.SessionId, ct);
         var user = await db.Messages.AsNoTracking().FirstAsync(m => m.Id == old.ParentId, ct);
@@ -114,7 +114,7 @@ internal sealed class ReplyScheduler(
         var job = slot is null ? null : queue.ClaimAtSend(replyId);
         using var gate = await writes.EnterAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        if (await userLimits.CheckRepliesAsync(db, userId, ct) is { } limited) return limited;
+        if (await userLimits.CheckTurnAsync(db, userId, ct) is { } limited) return limited;
         var claimed = await db.Sessions
             .Where(s => s.Id == session.Id && s.ActiveReplyId == null)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.ActiveReplyId, replyId).SetProperty(x => x.UpdatedAt, now), ct);
@@ -221,9 +221,6 @@ internal sealed class ReplyScheduler(
         var steps = string.Join(",\n", inserts.Select((insert, i) => $"turn{i} AS ({insert})"));
         return $"WITH slot AS ({SlotSql}),\n{steps}\nSELECT next_ordinal FROM slot";
     }
-
-    private static ScheduleResult.Limited RateLimited(TimeSpan wait) => new("rate",
-        "Too many messages in a short time. Wait a moment before sending again.", wait);
 
     private static Message NewReply(string id, Message user, string model, string personaId, DateTime at, ClaimedJob? job) => new()
     {

@@ -17,9 +17,9 @@ internal sealed class UserLimits(IOptions<LimitsOptions> options, RateWindows sh
     private readonly PartitionedRateLimiter<string> _sends = PerMinute(options.Value.SendsPerMinute);
     private readonly PartitionedRateLimiter<string> _keyRequests = PerMinute(options.Value.KeyRequestsPerMinute);
 
-    // Counts one send. Returns how long to wait when the user is over the rate.
-    public ValueTask<TimeSpan?> TakeSendAsync(string userId, CancellationToken ct) =>
-        shared.Enabled ? shared.TakeAsync("send:" + userId, options.Value.SendsPerMinute, ct) : ValueTask.FromResult(Take(_sends, userId));
+    // Counts one send on SQLite, in this process; returns how long to wait when the user is over the rate. On
+    // PostgreSQL the send is counted in its own transaction instead (CheckTurnAsync).
+    public TimeSpan? TakeLocalSend(string userId) => shared.Enabled ? null : Take(_sends, userId);
 
     // Counts one /v1 request of an API key. Returns how long to wait when the key is over its rate.
     public ValueTask<TimeSpan?> TakeKeyRequestAsync(string apiKeyId, CancellationToken ct) =>
@@ -49,29 +49,40 @@ internal sealed class UserLimits(IOptions<LimitsOptions> options, RateWindows sh
     }
 
     // Checked inside the send's transaction, so the count includes replies committed a moment ago.
-    public async Task<ScheduleResult.Limited?> CheckRepliesAsync(ParleyDb db, string userId, CancellationToken ct)
+    public async Task<ScheduleResult.Limited?> CheckTurnAsync(ParleyDb db, string userId, CancellationToken ct)
     {
         var settings = options.Value;
         // The user's own settings, when an administrator set them, and their running replies, in one read. On
         // PostgreSQL two nodes may take sends of one user at the same moment: a lock per user, taken in the same
         // round trip and held to the end of the send's transaction, makes them count one after the other, so the
-        // cap holds across nodes.
+        // cap holds across nodes. The same round trip counts the send in the user's shared rate window; a send
+        // refused here or rolled back later is not counted, so its Retry-After errs long by one send.
+        var hit = shared.Enabled ? shared.Hit("send:" + userId) : null;
         int? ownCap;
         long? ownQuota;
         long running;
-        await using (var command = RawSql.Command(db, (shared.Enabled ? "SELECT pg_advisory_xact_lock(hashtextextended(@user, 0));\n" : "") + """
-            SELECT (SELECT max_concurrent_replies FROM users WHERE id = @user),
-                   (SELECT daily_token_quota FROM users WHERE id = @user),
-                   (SELECT COUNT(*) FROM messages WHERE user_id = @user AND status IN (@queued, @generating))
-            """, ("@user", userId), ("@queued", ReplyStatus.Queued), ("@generating", ReplyStatus.Generating)))
+        const string limits = """
+            (SELECT max_concurrent_replies FROM users WHERE id = @user),
+            (SELECT daily_token_quota FROM users WHERE id = @user),
+            (SELECT COUNT(*) FROM messages WHERE user_id = @user AND status IN (@queued, @generating))
+            """;
+        var sql = hit is null
+            ? $"SELECT {limits}"
+            : $"SELECT pg_advisory_xact_lock(hashtextextended(@user, 0));\nWITH {RateWindows.HitSql}\nSELECT {limits}, {RateWindows.HitColumns} FROM hit";
+        await using (var command = RawSql.Command(db, sql, [("@user", userId), ("@queued", ReplyStatus.Queued), ("@generating", ReplyStatus.Generating), .. hit?.Parameters ?? []]))
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
-            if (shared.Enabled) await reader.NextResultAsync(ct);
+            if (hit is not null) await reader.NextResultAsync(ct);
             await reader.ReadAsync(ct);
             ownCap = reader.IsDBNull(0) ? null : Convert.ToInt32(reader.GetValue(0));
             ownQuota = reader.IsDBNull(1) ? null : Convert.ToInt64(reader.GetValue(1));
             running = Convert.ToInt64(reader.GetValue(2));
+            if (hit?.Wait(Convert.ToInt64(reader.GetValue(3)), Convert.ToInt64(reader.GetValue(4)), settings.SendsPerMinute) is { } wait)
+            {
+                return SendRateLimited(wait);
+            }
         }
+        if (hit is not null) await shared.SweepAsync(hit, ct);
         var cap = ownCap ?? settings.MaxConcurrentReplies;
         if (running >= cap)
         {
@@ -82,6 +93,9 @@ internal sealed class UserLimits(IOptions<LimitsOptions> options, RateWindows sh
 
         return await CheckQuotaAsync(db, userId, ownQuota ?? settings.DailyTokenQuota, ct);
     }
+
+    public static ScheduleResult.Limited SendRateLimited(TimeSpan wait) => new("rate",
+        "Too many messages in a short time. Wait a moment before sending again.", wait);
 
     private static TimeSpan? Take(PartitionedRateLimiter<string> limiter, string partition)
     {

@@ -19,27 +19,50 @@ internal sealed class RateWindows(DatabaseTarget target, IServiceProvider servic
     // a pooled connection, awaited, so a busy database never blocks a request thread.
     public async ValueTask<TimeSpan?> TakeAsync(string bucket, int perWindow, CancellationToken ct)
     {
-        var now = clock.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
-        var window = (long)Math.Floor(now / WindowSeconds);
-        await using var connection = await services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync(ct);
+        var hit = Hit(bucket);
         long current, previous;
-        await using (var command = new NpgsqlCommand("""
-            WITH hit AS (
-                INSERT INTO rate_windows (bucket, window_start, hits) VALUES (@bucket, @window, 1)
-                ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_windows.hits + 1
-                RETURNING hits
-            )
-            SELECT hit.hits, COALESCE((SELECT hits FROM rate_windows WHERE bucket = @bucket AND window_start = @window - 1), 0) FROM hit
-            """, connection))
+        await using (var connection = await services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync(ct))
+        await using (var command = new NpgsqlCommand($"WITH {HitSql} SELECT {HitColumns} FROM hit", connection))
         {
-            command.Parameters.AddWithValue("bucket", bucket);
-            command.Parameters.AddWithValue("window", window);
+            foreach (var (name, value) in hit.Parameters) command.Parameters.AddWithValue(name, value);
             await using var reader = await command.ExecuteReaderAsync(ct);
             await reader.ReadAsync(ct);
             (current, previous) = (Convert.ToInt64(reader.GetValue(0)), Convert.ToInt64(reader.GetValue(1)));
         }
-        await SweepOldWindowsAsync(connection, window, ct);
-        return Wait(current, previous, perWindow, now / WindowSeconds - window);
+        await SweepAsync(hit, ct);
+        return hit.Wait(current, previous, perWindow);
+    }
+
+    // The hit as a part of a caller's statement: `WITH {HitSql} SELECT {HitColumns}, … FROM hit` counts it and
+    // reads this window's hits and the previous window's, with the hit's parameters. The send counts its user's
+    // hit this way in the first round trip of its transaction, so a send that is refused or rolled back does not
+    // count.
+    public const string HitSql = """
+        hit AS (
+            INSERT INTO rate_windows (bucket, window_start, hits) VALUES (@rate_bucket, @rate_window, 1)
+            ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_windows.hits + 1
+            RETURNING hits
+        )
+        """;
+
+    public const string HitColumns =
+        "hit.hits, COALESCE((SELECT hits FROM rate_windows WHERE bucket = @rate_bucket AND window_start = @rate_window - 1), 0)";
+
+    public RateHit Hit(string bucket)
+    {
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
+        var window = (long)Math.Floor(now / WindowSeconds);
+        return new RateHit(bucket, window, now / WindowSeconds - window);
+    }
+
+    // Once per window per node, on a connection of its own: windows before the previous one are of no use any more.
+    public async Task SweepAsync(RateHit hit, CancellationToken ct)
+    {
+        if (Interlocked.Exchange(ref _sweptWindow, hit.Window) == hit.Window) return;
+        await using var connection = await services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync(ct);
+        await using var sweep = new NpgsqlCommand("DELETE FROM rate_windows WHERE window_start < @window - 1", connection);
+        sweep.Parameters.AddWithValue("window", hit.Window);
+        await sweep.ExecuteNonQueryAsync(ct);
     }
 
     // `elapsed` is the part of the current window gone by (0 to 1). The last minute covers the rest of the
@@ -53,13 +76,12 @@ internal sealed class RateWindows(DatabaseTarget target, IServiceProvider servic
             : 1 + Math.Max(0, 1 - (perWindow - 1) / (double)current);
         return TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling((fitsAt - elapsed) * WindowSeconds)));
     }
+}
 
-    // Once per window per node: windows before the previous one are of no use any more.
-    private async Task SweepOldWindowsAsync(NpgsqlConnection connection, long window, CancellationToken ct)
-    {
-        if (Interlocked.Exchange(ref _sweptWindow, window) == window) return;
-        await using var sweep = new NpgsqlCommand("DELETE FROM rate_windows WHERE window_start < @window - 1", connection);
-        sweep.Parameters.AddWithValue("window", window);
-        await sweep.ExecuteNonQueryAsync(ct);
-    }
+// One hit on a bucket in the minute window it falls in; `Elapsed` is the part of that window gone by (0 to 1).
+internal sealed record RateHit(string Bucket, long Window, double Elapsed)
+{
+    public (string Name, object Value)[] Parameters => [("@rate_bucket", Bucket), ("@rate_window", Window)];
+
+    public TimeSpan? Wait(long current, long previous, int perWindow) => RateWindows.Wait(current, previous, perWindow, Elapsed);
 }
