@@ -42,7 +42,9 @@ internal static class StreamApi
         await response.Body.FlushAsync(http.RequestAborted);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, shutdown.Token);
-        using var writeDeadline = new CancellationTokenSource();
+        // Cancelled with `stop`, or by a write that takes longer than the write timeout. One source for the whole
+        // stream, its timer re-armed per write, so a token's write allocates no source and no registration.
+        using var writes = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
         var writeTimeout = TimeSpan.FromSeconds(options.Value.WriteTimeoutSeconds);
         using var _ = metrics.TrackStream();
         try
@@ -54,20 +56,19 @@ internal static class StreamApi
                 text.Clear();
                 foreach (var item in batch) Format(item, text);
                 // A reader whose socket takes nothing for the write timeout is cut off; it may resume later.
-                writeDeadline.CancelAfter(writeTimeout);
-                using var both = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, writeDeadline.Token);
-                await response.WriteAsync(text.ToString(), both.Token);
-                await response.Body.FlushAsync(both.Token);
-                if (!writeDeadline.TryReset()) break;
+                writes.CancelAfter(writeTimeout);
+                await response.WriteAsync(text.ToString(), writes.Token);
+                await response.Body.FlushAsync(writes.Token);
+                if (!writes.TryReset()) break;
             }
-        }
-        catch (OperationCanceledException) when (writeDeadline.IsCancellationRequested)
-        {
-            http.Abort();
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             // The client left, or the server is stopping; the client resumes with Last-Event-ID.
+        }
+        catch (OperationCanceledException) when (writes.IsCancellationRequested)
+        {
+            http.Abort();
         }
         return TypedResults.Empty;
     }
