@@ -1,7 +1,7 @@
-using System.Data.Common;
+using System.Buffers;
 using System.Text.Json;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Parley.Server.Storage;
 
 namespace Parley.Server.Generation;
@@ -31,50 +31,76 @@ internal static class JobFence
     // The message ids, among the given leases, whose job row still carries that lease. Every flush of stream events
     // on SQLite asks this, so it is plain SQL on the context's connection: through EF's query pipeline it was a
     // seventh of the server's CPU at one reply (perf). On PostgreSQL a flush checks its leases inside its insert
-    // (StreamEventStore.InsertFencedAsync, share-locked); the writes that come here change the reply and lock its row.
-    public static async Task<HashSet<string>> HeldAsync(ParleyDb db, DatabaseTarget target, IReadOnlyCollection<JobLease> leases, CancellationToken ct)
+    public static async Task<HashSet<string>> HeldAsync(ParleyDb db, DatabaseTarget target, IReadOnlyList<JobLease> leases, CancellationToken ct)
     {
-        if (leases.Count == 0) return [];
-        var ids = leases.Select(l => l.MessageId).Distinct().OrderBy(id => id, StringComparer.Ordinal).ToArray();
+        if (leases.Count == 0) return new HashSet<string>(StringComparer.Ordinal);
         await db.Database.OpenConnectionAsync(ct);
         try
         {
-            await using var command = db.Database.GetDbConnection().CreateCommand();
-            command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-            if (target.Kind == DatabaseKind.Postgres)
-            {
-                // Locked until the caller's transaction ends, so a claim by another node waits for its write.
-                command.CommandText = "SELECT message_id, lease_owner, attempts FROM reply_jobs WHERE message_id = ANY(@ids) ORDER BY message_id FOR UPDATE";
-                RawSql.Parameter(command, "@ids", ids);
-            }
-            else
-            {
-                // SQLite has one writer at a time: inside the caller's write transaction nothing can change the rows.
-                // The ids go in as one JSON array: a parameter per id made the text differ with each count, and
-                // SQLite binds names by a linear search, so a flush of a hundred replies cost a hundred searches
-                // of a hundred names.
-                command.CommandText = "SELECT message_id, lease_owner, attempts FROM reply_jobs WHERE message_id IN (SELECT value FROM json_each(@ids))";
-                RawSql.Parameter(command, "@ids", JsonSerializer.Serialize(ids));
-            }
-
-            var rows = new Dictionary<string, (string? Owner, int Attempt)>(StringComparer.Ordinal);
-            await using (var reader = await command.ExecuteReaderAsync(ct))
-            {
-                while (await reader.ReadAsync(ct))
-                {
-                    rows[reader.GetString(0)] = (reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetInt32(2));
-                }
-            }
-            var held = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var lease in leases)
-            {
-                if (rows.TryGetValue(lease.MessageId, out var row) && row.Owner == lease.Owner && row.Attempt == lease.Attempt) held.Add(lease.MessageId);
-            }
-            return held;
+            return target.Kind == DatabaseKind.Postgres ? await HeldLockedAsync(db, leases, ct) : HeldOnSqlite(db, leases);
         }
         finally
         {
             await db.Database.CloseConnectionAsync();
         }
+    }
+
+    // Locked until the caller's transaction ends, so a claim by another node waits for its write.
+    private static async Task<HashSet<string>> HeldLockedAsync(ParleyDb db, IReadOnlyList<JobLease> leases, CancellationToken ct)
+    {
+        var ids = leases.Select(l => l.MessageId).Distinct().OrderBy(id => id, StringComparer.Ordinal).ToArray();
+        await using var command = RawSql.Command(db,
+            "SELECT message_id, lease_owner, attempts FROM reply_jobs WHERE message_id = ANY(@ids) ORDER BY message_id FOR UPDATE", ("@ids", ids));
+        var rows = new Dictionary<string, (string? Owner, int Attempt)>(StringComparer.Ordinal);
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                rows[reader.GetString(0)] = (reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetInt32(2));
+            }
+        }
+        var held = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var lease in leases)
+        {
+            if (rows.TryGetValue(lease.MessageId, out var row) && row.Owner == lease.Owner && row.Attempt == lease.Attempt) held.Add(lease.MessageId);
+        }
+        return held;
+    }
+
+    // SQLite has one writer at a time: inside the caller's write transaction nothing can change the rows. The
+    // leases go in as one JSON array of [message id, owner, attempt]; SQLite compares them and answers with the
+    // positions of the held ones, so no text is read back. (A parameter per id made the text differ with each
+    // count, and SQLite binds names by a linear search: a flush of a hundred replies cost a hundred searches of a
+    // hundred names.)
+    private static HashSet<string> HeldOnSqlite(ParleyDb db, IReadOnlyList<JobLease> leases)
+    {
+        using var statement = SqliteStatement.Prepare((SqliteConnection)db.Database.GetDbConnection(), """
+            SELECT l.key FROM json_each(?1) AS l
+            JOIN reply_jobs j ON j.message_id = l.value ->> 0
+            WHERE j.lease_owner = l.value ->> 1 AND j.attempts = l.value ->> 2
+            """);
+        statement.BindUtf8(1, LeasesJson(leases));
+        var held = new HashSet<string>(leases.Count, StringComparer.Ordinal);
+        while (statement.Step()) held.Add(leases[(int)statement.Int64(0)].MessageId);
+        return held;
+    }
+
+    private static ReadOnlySpan<byte> LeasesJson(IReadOnlyList<JobLease> leases)
+    {
+        var buffer = new ArrayBufferWriter<byte>(64 * leases.Count + 2);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartArray();
+            foreach (var lease in leases)
+            {
+                json.WriteStartArray();
+                json.WriteStringValue(lease.MessageId);
+                json.WriteStringValue(lease.Owner);
+                json.WriteNumberValue(lease.Attempt);
+                json.WriteEndArray();
+            }
+            json.WriteEndArray();
+        }
+        return buffer.WrittenSpan;
     }
 }

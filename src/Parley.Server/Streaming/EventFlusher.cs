@@ -145,11 +145,11 @@ internal sealed class EventFlusher(
         {
             await using var tx = await db.Database.BeginTransactionAsync(CancellationToken.None);
             var leases = taken.Where(t => t.Writer.Lease is not null).Select(t => t.Writer.Lease!).ToList();
-            var held = await JobFence.HeldAsync(db, target, leases, CancellationToken.None);
-            var kept = taken.Where(t => t.Writer.Lease is null || held.Contains(t.Writer.MessageId)).ToList();
-            await StreamEventStore.InsertAsync(db, kept.SelectMany(t => t.Batch).ToList(), CancellationToken.None);
+            var kept = await JobFence.HeldAsync(db, target, leases, CancellationToken.None);
+            foreach (var (writer, _) in taken) if (writer.Lease is null) kept.Add(writer.MessageId);
+            await StreamEventStore.InsertAsync(db, taken.Where(t => kept.Contains(t.Writer.MessageId)).SelectMany(t => t.Batch).ToList(), CancellationToken.None);
             await tx.CommitAsync(CancellationToken.None);
-            return LogDropped(taken, kept.Select(t => t.Writer.MessageId).ToHashSet(StringComparer.Ordinal));
+            return LogDropped(taken, kept);
         }
     }
 

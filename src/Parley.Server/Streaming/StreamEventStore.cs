@@ -1,6 +1,5 @@
-using System.Data.Common;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using Parley.Server.Cluster;
 using Parley.Server.Storage;
@@ -51,10 +50,8 @@ internal sealed class StreamEventStore(IDbContextFactory<ParleyDb> dbs)
         var own = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
         try
         {
-            await using var command = connection.CreateCommand();
-            command.Transaction = db.Database.CurrentTransaction!.GetDbTransaction();
-            if (connection is NpgsqlConnection) await InsertAsArraysAsync(command, events, ct);
-            else await InsertRowByRowAsync(command, events, ct);
+            if (connection is SqliteConnection sqlite) InsertRowByRow(sqlite, events);
+            else await InsertAsArraysAsync(db, events, ct);
             if (own is not null) await own.CommitAsync(ct);
         }
         finally
@@ -123,28 +120,28 @@ internal sealed class StreamEventStore(IDbContextFactory<ParleyDb> dbs)
 
     // PostgreSQL: the whole batch as four array parameters in one statement whose text never changes, so the
     // server parses and plans it once per connection however many rows a batch has.
-    private static async Task InsertAsArraysAsync(DbCommand command, IReadOnlyList<StreamEvent> events, CancellationToken ct)
+    private static async Task InsertAsArraysAsync(ParleyDb db, IReadOnlyList<StreamEvent> events, CancellationToken ct)
     {
-        command.CommandText = "INSERT INTO stream_events (message_id, seq, kind, data) SELECT * FROM unnest(@m, @s, @k, @d)";
-        RawSql.Parameter(command, "@m", events.Select(e => e.MessageId).ToArray());
-        RawSql.Parameter(command, "@s", events.Select(e => e.Seq).ToArray());
-        RawSql.Parameter(command, "@k", events.Select(e => e.Kind).ToArray());
-        RawSql.Parameter(command, "@d", events.Select(e => e.Data).ToArray());
+        await using var command = RawSql.Command(db, "INSERT INTO stream_events (message_id, seq, kind, data) SELECT * FROM unnest(@m, @s, @k, @d)",
+            ("@m", events.Select(e => e.MessageId).ToArray()), ("@s", events.Select(e => e.Seq).ToArray()),
+            ("@k", events.Select(e => e.Kind).ToArray()), ("@d", events.Select(e => e.Data).ToArray()));
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    // SQLite: one prepared single-row statement, stepped once per event. The driver binds parameters by name,
-    // and SQLite finds a name by a linear search, so one multi-row statement with hundreds of parameters cost
-    // time in the square of its rows (perf: strncmp under sqlite3VListNameToNum), besides its parse.
-    private static async Task InsertRowByRowAsync(DbCommand command, IReadOnlyList<StreamEvent> events, CancellationToken ct)
+    // SQLite: one prepared single-row statement, stepped once per event and bound by index on SQLite's own handle
+    // (SqliteStatement). One multi-row statement with hundreds of named parameters cost time in the square of
+    // its rows instead: SQLite finds a name by a linear search (perf: strncmp under sqlite3VListNameToNum).
+    private static void InsertRowByRow(SqliteConnection connection, IReadOnlyList<StreamEvent> events)
     {
-        command.CommandText = "INSERT INTO stream_events (message_id, seq, kind, data) VALUES (@m, @s, @k, @d)";
-        var (m, s, k, d) = (RawSql.Parameter(command, "@m", ""), RawSql.Parameter(command, "@s", 0L),
-            RawSql.Parameter(command, "@k", ""), RawSql.Parameter(command, "@d", ""));
+        using var insert = SqliteStatement.Prepare(connection, "INSERT INTO stream_events (message_id, seq, kind, data) VALUES (?1, ?2, ?3, ?4)");
         foreach (var e in events)
         {
-            (m.Value, s.Value, k.Value, d.Value) = (e.MessageId, e.Seq, e.Kind, e.Data);
-            await command.ExecuteNonQueryAsync(ct);
+            insert.Bind(1, e.MessageId);
+            insert.Bind(2, e.Seq);
+            insert.Bind(3, e.Kind);
+            insert.Bind(4, e.Data);
+            insert.Step();
+            insert.Reset();
         }
     }
 
