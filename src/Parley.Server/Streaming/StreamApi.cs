@@ -55,10 +55,11 @@ internal static class StreamApi
                 // One write and one flush per batch read from the store or the live buffer, not per event.
                 text.Clear();
                 foreach (var item in batch) Format(item, text);
-                // A reader whose socket takes nothing for the write timeout is cut off; it may resume later.
+                // Encoded straight into the response's buffer: no string per batch. A reader whose socket takes
+                // nothing for the write timeout is cut off; it may resume later.
+                foreach (var chunk in text.GetChunks()) Encoding.UTF8.GetBytes(chunk.Span, response.BodyWriter);
                 writes.CancelAfter(writeTimeout);
-                await response.WriteAsync(text.ToString(), writes.Token);
-                await response.Body.FlushAsync(writes.Token);
+                await response.BodyWriter.FlushAsync(writes.Token);
                 if (!writes.TryReset()) break;
             }
         }
