@@ -196,5 +196,6 @@ internal sealed class EventFlusher(
         await _stop.CancelAsync();
         if (_loop is not null) await _loop;
         _stop.Dispose();
+        _wake.Dispose();
     }
 }

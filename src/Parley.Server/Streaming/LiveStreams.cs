@@ -141,5 +141,9 @@ internal sealed class LiveSubscription(LiveStreams owner, string messageId, Live
 
     public List<StreamEvent>? TryReadAfter(long after) => reply.TryReadAfter(after);
 
-    public void Dispose() => owner.Unsubscribe(this);
+    public void Dispose()
+    {
+        owner.Unsubscribe(this);
+        Signal.Dispose();
+    }
 }
