@@ -20,14 +20,7 @@ internal sealed class ContextBuilder(IOptionsMonitor<ContextOptions> options)
             ? persona.SystemPrompt
             : persona.SystemPrompt + "\n\n" + session.SystemPrompt;
 
-        var newestFirst = settings.MaxMessages == 0 ? [] : await db.Messages.AsNoTracking()
-            .Where(m => m.SessionId == session.Id && m.Ordinal < userMessage.Ordinal && !m.Superseded
-                && (m.Role == "user" || m.Status == ReplyStatus.Complete || m.Status == ReplyStatus.Cancelled)
-                && m.Content != "")
-            .OrderByDescending(m => m.Ordinal).ThenBy(m => m.Role)
-            .Take(settings.MaxMessages)
-            .Select(m => new ChatTurn(m.Role, m.Content))
-            .ToListAsync(ct);
+        var newestFirst = settings.MaxMessages == 0 ? [] : await NewestEarlierTurnsAsync(db, session.Id, userMessage.Ordinal, settings.MaxMessages, ct);
 
         var budget = model.ContextWindow - settings.ReserveOutputTokens
             - TokenEstimator.EstimateMessage(system) - TokenEstimator.EstimateMessage(userMessage.Content);
@@ -42,5 +35,33 @@ internal sealed class ContextBuilder(IOptionsMonitor<ContextOptions> options)
 
         List<ChatTurn> messages = [new ChatTurn("system", system), .. kept, new ChatTurn("user", userMessage.Content)];
         return new ModelRequest(reply.Model ?? session.Model, persona.Name, messages);
+    }
+
+    // Plain SQL, as the other statements of every chat turn (RawSql): through EF's query pipeline this one query
+    // built and visited its expression tree on every reply, about 2 % of the server's allocated bytes at 100
+    // replies (gc-verbose), on the way to the first token.
+    private static async Task<List<ChatTurn>> NewestEarlierTurnsAsync(ParleyDb db, string sessionId, int before, int limit, CancellationToken ct)
+    {
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            await using var command = RawSql.Command(db, """
+                SELECT role, content FROM messages
+                WHERE session_id = @session AND ordinal < @before AND NOT superseded
+                    AND (role = 'user' OR status = @complete OR status = @cancelled) AND content <> ''
+                ORDER BY ordinal DESC, role
+                LIMIT @limit
+                """,
+                ("@session", sessionId), ("@before", before), ("@complete", ReplyStatus.Complete), ("@cancelled", ReplyStatus.Cancelled),
+                ("@limit", limit));
+            var turns = new List<ChatTurn>(Math.Min(limit, 64));
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) turns.Add(new ChatTurn(reader.GetString(0), reader.GetString(1)));
+            return turns;
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
     }
 }
