@@ -31,6 +31,7 @@ internal static class JobFence
     // The message ids, among the given leases, whose job row still carries that lease. Every flush of stream events
     // on SQLite asks this, so it is plain SQL on the context's connection: through EF's query pipeline it was a
     // seventh of the server's CPU at one reply (perf). On PostgreSQL a flush checks its leases inside its insert
+    // (StreamEventStore.InsertFencedAsync, share-locked); the writes that come here change the reply and lock its row.
     public static async Task<HashSet<string>> HeldAsync(ParleyDb db, DatabaseTarget target, IReadOnlyList<JobLease> leases, CancellationToken ct)
     {
         if (leases.Count == 0) return new HashSet<string>(StringComparer.Ordinal);

@@ -49,12 +49,18 @@ internal sealed class WakeSignal : IValueTaskSource<bool>, IDisposable
             _source.Reset();
             _waiting = true;
             _deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-            _timer ??= new Timer(static state => ((WakeSignal)state!).TimedOut(), this, Timeout.Infinite, Timeout.Infinite);
+            _timer ??= NewTimer();
             _timer.Change(timeout, Timeout.InfiniteTimeSpan);
             // Lock is re-entrant: a token cancelled just now runs Cancelled here, and the wait ends cancelled.
             _cancellation = ct.UnsafeRegister(static (state, token) => ((WakeSignal)state!).Cancelled(token), this);
             return new ValueTask<bool>(this, _source.Version);
         }
+    }
+
+    // Without the first waiter's execution context: the timer outlives that wait, and its callback needs none.
+    private Timer NewTimer()
+    {
+        using (ExecutionContext.SuppressFlow()) return new Timer(static state => ((WakeSignal)state!).TimedOut(), this, Timeout.Infinite, Timeout.Infinite);
     }
 
     // A callback before the deadline (the timer's coarser clock, or a callback of the previous wait already on its
