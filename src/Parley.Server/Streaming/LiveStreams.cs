@@ -85,7 +85,7 @@ internal sealed class LiveStreams(IOptions<StreamingOptions> options)
     internal sealed class LiveReply(int capacity)
     {
         private readonly Lock _lock = new();
-        private readonly Queue<StreamEvent> _recent = new();
+        private readonly RecentEvents _recent = new(capacity);
 
         public List<LiveSubscription> Subscribers { get; } = [];
         public volatile string? Status;
@@ -93,34 +93,14 @@ internal sealed class LiveStreams(IOptions<StreamingOptions> options)
 
         public void Append(IReadOnlyList<StreamEvent> events)
         {
-            lock (_lock)
-            {
-                // The buffer holds one contiguous run of sequence numbers; a gap starts it afresh.
-                if (_recent.Count > 0 && events[0].Seq != _recent.Last().Seq + 1) _recent.Clear();
-                foreach (var e in events)
-                {
-                    _recent.Enqueue(e);
-                    if (_recent.Count > capacity) _recent.Dequeue();
-                }
-            }
+            lock (_lock) _recent.Append(events);
         }
 
-        // The buffered events after `after`, or null when the buffer cannot prove it holds all of them.
-        public List<StreamEvent>? TryReadAfter(long after)
+        // Fills `into` with the buffered events after `after`; false when the buffer cannot prove it holds all of them.
+        public bool TryReadAfter(long after, List<StreamEvent> into)
         {
-            lock (_lock)
-            {
-                if (_recent.Count == 0) return null;
-                var first = _recent.Peek().Seq;
-                if (after + 1 < first) return null;
-                // The buffer's sequence numbers are contiguous, so what follows `after` is its last events.
-                var events = new List<StreamEvent>((int)Math.Clamp(_recent.Count - (after + 1 - first), 0, _recent.Count));
-                foreach (var e in _recent)
-                {
-                    if (e.Seq > after) events.Add(e);
-                }
-                return events;
-            }
+            into.Clear();
+            lock (_lock) return _recent.TryReadAfter(after, into);
         }
 
         public void WakeAll()
@@ -139,7 +119,7 @@ internal sealed class LiveSubscription(LiveStreams owner, string messageId, Live
     public string? LiveStatus => reply.Status;
     public bool Deleted => reply.Deleted;
 
-    public List<StreamEvent>? TryReadAfter(long after) => reply.TryReadAfter(after);
+    public bool TryReadAfter(long after, List<StreamEvent> into) => reply.TryReadAfter(after, into);
 
     public void Dispose()
     {

@@ -54,7 +54,7 @@ internal static class StreamApi
             {
                 // One write and one flush per batch read from the store or the live buffer, not per event.
                 text.Clear();
-                foreach (var item in batch) Format(item, text);
+                for (var i = 0; i < batch.Count; i++) Format(batch[i], text); // foreach would box the list's enumerator
                 // Encoded straight into the response's buffer: no string per batch. A reader whose socket takes
                 // nothing for the write timeout is cut off; it may resume later.
                 foreach (var chunk in text.GetChunks()) Encoding.UTF8.GetBytes(chunk.Span, response.BodyWriter);

@@ -134,8 +134,9 @@ internal sealed class StreamEventStore(IDbContextFactory<ParleyDb> dbs)
     private static void InsertRowByRow(SqliteConnection connection, IReadOnlyList<StreamEvent> events)
     {
         using var insert = SqliteStatement.Prepare(connection, "INSERT INTO stream_events (message_id, seq, kind, data) VALUES (?1, ?2, ?3, ?4)");
-        foreach (var e in events)
+        for (var i = 0; i < events.Count; i++) // by index: foreach over the interface would box its enumerator
         {
+            var e = events[i];
             insert.Bind(1, e.MessageId);
             insert.Bind(2, e.Seq);
             insert.Bind(3, e.Kind);
