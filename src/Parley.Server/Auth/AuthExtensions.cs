@@ -19,6 +19,7 @@ internal static class AuthExtensions
             .RequireAuthenticatedUser()
             .RequireClaim(CurrentUser.AdminClaim, "true"));
         services.AddSingleton<CredentialCache>();
+        services.AddSingleton<CredentialResolver>();
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton<CrossSiteRequestGuard>();

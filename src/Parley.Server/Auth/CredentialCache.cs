@@ -18,10 +18,16 @@ internal sealed class CredentialCache(ClusterNotifier cluster)
 
     private readonly ConcurrentDictionary<string, Entry> _byHash = new(StringComparer.Ordinal);
     private long _generation;
+    private CancellationTokenSource _changed = new();
 
     // Taken before reading a credential from the database and passed to Remember: a read that a Forget overtook
     // may predate the change, so it is not kept.
     public long Generation => Interlocked.Read(ref _generation);
+
+    // Cancelled at the next Forget, on this node or another: what holds a credential open (a WebSocket) waits on
+    // it to look again. Each change replaces it; the old source is left to the collector, not disposed, since
+    // waiters may still be linking to it.
+    public CancellationToken Changed => Volatile.Read(ref _changed).Token;
 
     public bool TryGet(string hash, DateTime now, out CachedCredential credential)
     {
@@ -53,6 +59,8 @@ internal sealed class CredentialCache(ClusterNotifier cluster)
     {
         Interlocked.Increment(ref _generation);
         _byHash.Clear();
+        // The waiters run on the thread pool, not inside the request that made the change.
+        _ = Interlocked.Exchange(ref _changed, new CancellationTokenSource()).CancelAsync();
     }
 
     private sealed record Entry(CachedCredential Credential, DateTime CachedAt);

@@ -19,6 +19,7 @@ internal sealed class ParleyAuthenticationHandler(
     UrlEncoder encoder,
     IDbContextFactory<ParleyDb> dbs,
     CredentialCache credentials,
+    CredentialResolver resolver,
     TimeProvider clock)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
@@ -30,54 +31,23 @@ internal sealed class ParleyAuthenticationHandler(
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        var authorization = Request.Headers.Authorization.ToString();
-        if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            return await AuthenticateAsync(Secrets.HashToken(authorization["Bearer ".Length..].Trim()), LookUpKeyAsync);
-        }
+        if (PresentedCredential.From(Request) is not { } presented) return AuthenticateResult.NoResult();
 
-        if (Request.Cookies.TryGetValue(CookieName, out var token) && !string.IsNullOrEmpty(token))
-        {
-            return await AuthenticateAsync(Secrets.HashToken(token), LookUpSessionAsync);
-        }
-
-        return AuthenticateResult.NoResult();
-    }
-
-    // The database is opened only when the credential is not cached, or a key's last use is due to be recorded.
-    private async Task<AuthenticateResult> AuthenticateAsync(string hash, Func<ParleyDb, string, DateTime, Task<CachedCredential?>> lookUp)
-    {
-        var now = clock.GetUtcNow().UtcDateTime;
+        // The database is opened only when the credential is not cached, or a key's last use is due to be recorded.
         var generation = credentials.Generation;
-        if (!credentials.TryGet(hash, now, out var credential))
+        if (await resolver.ResolveAsync(presented, Context.RequestAborted) is not { } credential)
         {
-            await using var db = await dbs.CreateDbContextAsync(Context.RequestAborted);
-            if (await lookUp(db, hash, now) is not { } found) return AuthenticateResult.Fail("Unknown or expired credential, or a disabled account.");
-            credentials.Remember(hash, credential = found, now, generation);
+            return AuthenticateResult.Fail("Unknown or expired credential, or a disabled account.");
         }
+        var now = clock.GetUtcNow().UtcDateTime;
         if (credential.ApiKeyId is { } keyId && !(now - credential.KeyLastUsedAt <= LastUsedResolution))
         {
             await using var db = await dbs.CreateDbContextAsync(Context.RequestAborted);
             await db.ApiKeys.Where(k => k.Id == keyId).ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), Context.RequestAborted);
-            credentials.Remember(hash, credential with { KeyLastUsedAt = now }, now, generation);
+            credentials.Remember(presented.Hash, credential with { KeyLastUsedAt = now }, now, generation);
         }
         return AuthenticateResult.Success(new AuthenticationTicket(Principal(credential), SchemeName));
     }
-
-    // A disabled account's credentials are not found, so they stop working at once.
-    private Task<CachedCredential?> LookUpKeyAsync(ParleyDb db, string hash, DateTime now) =>
-        (from k in db.ApiKeys.AsNoTracking()
-         join u in db.Users.AsNoTracking() on k.UserId equals u.Id
-         where k.KeyHash == hash && !u.Disabled
-         select new CachedCredential(u.Id, u.Username, u.IsAdmin, u.DailyTokenQuota, k.Id, k.LastUsedAt, null))
-        .FirstOrDefaultAsync(Context.RequestAborted);
-
-    private Task<CachedCredential?> LookUpSessionAsync(ParleyDb db, string hash, DateTime now) =>
-        (from s in db.LoginSessions.AsNoTracking()
-         join u in db.Users.AsNoTracking() on s.UserId equals u.Id
-         where s.TokenHash == hash && s.ExpiresAt > now && !u.Disabled
-         select new CachedCredential(u.Id, u.Username, u.IsAdmin, u.DailyTokenQuota, null, null, s.ExpiresAt))
-        .FirstOrDefaultAsync(Context.RequestAborted);
 
     private static ClaimsPrincipal Principal(CachedCredential credential)
     {

@@ -42,8 +42,10 @@ internal static class RealtimeApi
             return TypedResults.Problem(title: "Bad request", detail: "GET /ws accepts only WebSocket upgrade requests.", statusCode: StatusCodes.Status400BadRequest);
         }
 
+        // Authorization ran, so the request carries a credential; the socket closes when it stops working.
+        var credential = PresentedCredential.From(http.Request) ?? throw new InvalidOperationException("An authorized request carries no credential.");
         using var socket = await http.WebSockets.AcceptWebSocketAsync();
-        await new ReplySocket(socket, http.User.UserId(), services, http.RequestAborted).RunAsync();
+        await new ReplySocket(socket, http.User.UserId(), credential, services, http.RequestAborted).RunAsync();
         return TypedResults.Empty;
     }
 }

@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Parley.Server.Auth;
 using Parley.Server.Generation;
 using Parley.Server.Infrastructure;
 using Parley.Server.Messages;
@@ -18,6 +19,7 @@ internal sealed record ReplySocketServices(
     ParleyMetrics Metrics,
     IOptions<StreamingOptions> Options,
     StreamShutdown Shutdown,
+    CredentialResolver Credentials,
     ILogger<ReplySocket> Logger);
 
 // One user's WebSocket (SPEC §6). The receive loop handles the client's commands one at a time; every reply the
@@ -26,13 +28,20 @@ internal sealed record ReplySocketServices(
 // WebSocket.SendAsync may not run concurrently. Nothing is queued per socket: a follower waits for its send,
 // and a send that takes longer than the write timeout aborts the socket (the client resumes with "after").
 // Closing the socket ends the followers, never the replies; only a cancel command stops a reply.
-internal sealed class ReplySocket(WebSocket socket, string userId, ReplySocketServices services, CancellationToken connectionAborted)
+//
+// A socket lives as long as its credential: when the key it was opened with is deleted, its session logs out or
+// ends, or the account is disabled, the server closes it with 1008 (policy violation), as the next request with
+// that credential would be refused.
+internal sealed class ReplySocket(WebSocket socket, string userId, PresentedCredential credential, ReplySocketServices services,
+    CancellationToken connectionAborted)
 {
     // The same limit as an HTTP body (SPEC §10).
     public const int MaxFrameBytes = (int)ErrorHandling.MaxBodyBytes;
 
     // How long a client gets to answer the server's close frame before the connection is cut.
     private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5);
+
+    private static readonly TimeSpan CredentialRetryDelay = TimeSpan.FromSeconds(5);
 
     private readonly StreamingOptions _options = services.Options.Value;
     private readonly ILogger _logger = services.Logger;
@@ -44,9 +53,16 @@ internal sealed class ReplySocket(WebSocket socket, string userId, ReplySocketSe
     public async Task RunAsync()
     {
         var receiving = ReceiveLoopAsync();
+        using var stopWatching = CancellationTokenSource.CreateLinkedTokenSource(connectionAborted);
+        var revoked = WatchCredentialAsync(stopWatching.Token);
         try
         {
-            await receiving.WaitAsync(services.Shutdown.Token);
+            if (await Task.WhenAny(receiving, revoked).WaitAsync(services.Shutdown.Token) == revoked && await revoked)
+            {
+                await StopFollowersAsync();
+                await CloseAsync(WebSocketCloseStatus.PolicyViolation, "Your credential was revoked, or your account disabled. Sign in again.");
+                await AwaitCloseHandshakeAsync(receiving);
+            }
         }
         catch (OperationCanceledException) when (services.Shutdown.Token.IsCancellationRequested)
         {
@@ -54,19 +70,56 @@ internal sealed class ReplySocket(WebSocket socket, string userId, ReplySocketSe
             // to another node (or this one after its restart) and resumes with "after".
             await StopFollowersAsync();
             await CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "The server is shutting down.");
-            try
-            {
-                await receiving.WaitAsync(CloseHandshakeTimeout);
-            }
-            catch (TimeoutException)
-            {
-                socket.Abort();
-            }
+            await AwaitCloseHandshakeAsync(receiving);
         }
         await receiving;
+        await stopWatching.CancelAsync();
+        await revoked;
         await StopFollowersAsync();
         if (socket.State == WebSocketState.CloseReceived) await CloseAsync(WebSocketCloseStatus.NormalClosure, null);
         _sendDeadline.Dispose();
+    }
+
+    private async Task AwaitCloseHandshakeAsync(Task receiving)
+    {
+        try
+        {
+            await receiving.WaitAsync(CloseHandshakeTimeout);
+        }
+        catch (TimeoutException)
+        {
+            socket.Abort();
+        }
+    }
+
+    // True once the credential stops working; false when the socket ends first. A failed look-up (the database
+    // unreachable) is logged and tried again shortly: it does not close the socket by itself.
+    private async Task<bool> WatchCredentialAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            try
+            {
+                await services.Credentials.WaitUntilRevokedAsync(credential, userId, ct);
+                return true;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return false;
+            }
+            catch (Exception e)
+            {
+                _logger.LogWarning(e, "Checking a WebSocket's credential failed; trying again shortly");
+                try
+                {
+                    await Task.Delay(CredentialRetryDelay, ct);
+                }
+                catch (OperationCanceledException)
+                {
+                    return false;
+                }
+            }
+        }
     }
 
     // Ends when the client closes, the connection drops, or a missed pong or a write timeout aborts the socket.

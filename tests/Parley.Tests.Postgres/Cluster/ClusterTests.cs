@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.WebSockets;
 using Parley.Tests.Durability;
 using Parley.Tests.Infrastructure;
 using Parley.Tests.Messages;
+using Parley.Tests.Realtime;
 using Xunit.Abstractions;
 
 namespace Parley.Tests.Cluster;
@@ -353,12 +355,16 @@ public sealed class ClusterTests(ITestOutputHelper output)
         var userKey = await cluster[1].SignUpAsync();
         using var user = cluster[1].NewClient(userKey);
         var me = await user.GetAsync("/api/me");
+        await using var socket = await SocketClient.ConnectAsync(cluster[1].BaseAddress, bearer: userKey);
+        await socket.PingAsync();
 
         await admin.PatchAsync($"/api/admin/users/{me.Str("id")}", new { disabled = true });
 
         var refusedWithin = await TimeUntilAsync(async () => (await user.Http.GetAsync("/api/me")).StatusCode == HttpStatusCode.Unauthorized,
             TimeSpan.FromSeconds(5));
         Assert.True(refusedWithin < TimeSpan.FromSeconds(5), "The other node still let the disabled account in after 5 s");
+        // The socket open on the other node closes too, when the same notification reaches it.
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, await socket.Closed.WaitAsync(TimeSpan.FromSeconds(5)));
     }
 
     private static async Task<TimeSpan> TimeUntilAsync(Func<Task<bool>> condition, TimeSpan limit)

@@ -28,14 +28,20 @@ public sealed class SocketClient : IAsyncDisposable
     // Completes with the server's close status when the server closes the socket (null if the connection dropped).
     public Task<WebSocketCloseStatus?> Closed => _closed.Task;
 
-    public static Uri Endpoint(ParleyApp app) => new UriBuilder(app.BaseAddress) { Scheme = "ws", Path = "/ws" }.Uri;
+    public static Uri Endpoint(ParleyApp app) => Endpoint(app.BaseAddress);
 
-    public static async Task<SocketClient> ConnectAsync(ParleyApp app, string? bearer = null, CookieContainer? cookies = null,
+    public static Uri Endpoint(Uri server) => new UriBuilder(server) { Scheme = "ws", Path = "/ws" }.Uri;
+
+    public static Task<SocketClient> ConnectAsync(ParleyApp app, string? bearer = null, CookieContainer? cookies = null,
+        Action<ClientWebSocketOptions>? configure = null) => ConnectAsync(app.BaseAddress, bearer, cookies, configure);
+
+    // A server by its address, such as one of several nodes.
+    public static async Task<SocketClient> ConnectAsync(Uri server, string? bearer = null, CookieContainer? cookies = null,
         Action<ClientWebSocketOptions>? configure = null)
     {
         var socket = NewSocket(bearer, cookies, configure);
         using var cts = new CancellationTokenSource(DefaultTimeout);
-        await socket.ConnectAsync(Endpoint(app), cts.Token);
+        await socket.ConnectAsync(Endpoint(server), cts.Token);
         return new SocketClient(socket);
     }
 
