@@ -87,7 +87,7 @@ public sealed class SocketRevocationTests : IAsyncLifetime
         using var user = await SocketUser.SignUpAsync(_app);
         await using (var db = await _app.Service<IDbContextFactory<ParleyDb>>().CreateDbContextAsync())
         {
-            var ends = DateTime.UtcNow.AddSeconds(2);
+            var ends = DateTime.UtcNow.AddSeconds(5);
             Assert.Equal(1, await db.LoginSessions.Where(s => s.UserId == user.Client.UserId).ExecuteUpdateAsync(s => s.SetProperty(l => l.ExpiresAt, ends)));
         }
         // The session's end was changed behind the server's back, so its cached copy is dropped by hand.
