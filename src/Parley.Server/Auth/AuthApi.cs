@@ -78,15 +78,13 @@ internal static partial class AuthApi
         if (errors.Any) return errors.ToProblem();
 
         var address = http.Connection.RemoteIpAddress?.ToString();
-        if (throttle.RetryAfter(body.Username!, address) is { } wait)
+        // The attempt counts before the slow check, so parallel guesses cannot all slip under the limit.
+        if (throttle.TryBegin(body.Username!, address) is { } wait)
         {
             http.Response.Headers.RetryAfter = Math.Ceiling(wait.TotalSeconds).ToString("0");
             return TypedResults.Problem(title: "Too many failed logins",
                 detail: "Too many failed sign-in attempts. Wait before trying again.", statusCode: StatusCodes.Status429TooManyRequests);
         }
-
-        // The attempt counts before the slow check, so parallel guesses cannot all slip under the limit.
-        throttle.Failed(body.Username!, address);
         var key = body.Username!.ToLowerInvariant();
         var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.UsernameKey == key, ct);
         var valid = user is not null ? await hasher.VerifyAsync(body.Password!, user.PasswordHash, ct) : await VerifyNothingAsync(hasher, body.Password!, ct);
