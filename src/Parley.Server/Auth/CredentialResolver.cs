@@ -4,11 +4,13 @@ using Parley.Server.Storage;
 namespace Parley.Server.Auth;
 
 // Finds the account behind a credential: from CredentialCache, else from the database (and caches it). Used by
-// authentication for every request, and by a long-lived connection (a WebSocket) to learn when the credential
-// it was opened with stops working.
-internal sealed class CredentialResolver(IDbContextFactory<ParleyDb> dbs, CredentialCache credentials, TimeProvider clock)
+// authentication for every request, and by a long-lived connection (a WebSocket, an SSE stream) to learn when the
+// credential it was opened with stops working.
+internal sealed class CredentialResolver(
+    IDbContextFactory<ParleyDb> dbs, CredentialCache credentials, TimeProvider clock, ILogger<CredentialResolver> logger)
 {
     private static readonly TimeSpan RecheckAtLeastEvery = TimeSpan.FromHours(1);
+    private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(5);
 
     // Null for an unknown key or session, an expired session, or a disabled account.
     public async Task<CachedCredential?> ResolveAsync(PresentedCredential presented, CancellationToken ct)
@@ -25,10 +27,40 @@ internal sealed class CredentialResolver(IDbContextFactory<ParleyDb> dbs, Creden
         return found;
     }
 
-    // Completes once `presented` no longer signs in as `userId`: its key was deleted, its session logged out or
-    // expired, or the account disabled. Credentials change rarely, so this waits for CredentialCache to be told of
-    // a change (on this node or, through ClusterNotifier, on another) and only then looks again.
-    public async Task WaitUntilRevokedAsync(PresentedCredential presented, string userId, CancellationToken ct)
+    // True once `presented` no longer signs in as `userId`: its key was deleted, its session logged out or
+    // expired, or the account disabled. False when `ct` ends the wait first. A failed look-up (the database
+    // unreachable) is logged and tried again shortly: it does not count as a revocation.
+    public async Task<bool> WaitUntilRevokedAsync(PresentedCredential presented, string userId, CancellationToken ct)
+    {
+        while (true)
+        {
+            try
+            {
+                await WaitForChangeThatRevokesAsync(presented, userId, ct);
+                return true;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return false;
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Checking a long-lived connection's credential failed; trying again shortly");
+                try
+                {
+                    await Task.Delay(RetryAfterFailure, clock, ct);
+                }
+                catch (OperationCanceledException)
+                {
+                    return false;
+                }
+            }
+        }
+    }
+
+    // Credentials change rarely, so this waits for CredentialCache to be told of a change (on this node or,
+    // through ClusterNotifier, on another) and only then looks again.
+    private async Task WaitForChangeThatRevokesAsync(PresentedCredential presented, string userId, CancellationToken ct)
     {
         while (true)
         {

@@ -41,8 +41,6 @@ internal sealed class ReplySocket(WebSocket socket, string userId, PresentedCred
     // How long a client gets to answer the server's close frame before the connection is cut.
     private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5);
 
-    private static readonly TimeSpan CredentialRetryDelay = TimeSpan.FromSeconds(5);
-
     private readonly StreamingOptions _options = services.Options.Value;
     private readonly ILogger _logger = services.Logger;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
@@ -54,7 +52,7 @@ internal sealed class ReplySocket(WebSocket socket, string userId, PresentedCred
     {
         var receiving = ReceiveLoopAsync();
         using var stopWatching = CancellationTokenSource.CreateLinkedTokenSource(connectionAborted);
-        var revoked = WatchCredentialAsync(stopWatching.Token);
+        var revoked = services.Credentials.WaitUntilRevokedAsync(credential, userId, stopWatching.Token);
         try
         {
             if (await Task.WhenAny(receiving, revoked).WaitAsync(services.Shutdown.Token) == revoked && await revoked)
@@ -89,36 +87,6 @@ internal sealed class ReplySocket(WebSocket socket, string userId, PresentedCred
         catch (TimeoutException)
         {
             socket.Abort();
-        }
-    }
-
-    // True once the credential stops working; false when the socket ends first. A failed look-up (the database
-    // unreachable) is logged and tried again shortly: it does not close the socket by itself.
-    private async Task<bool> WatchCredentialAsync(CancellationToken ct)
-    {
-        while (true)
-        {
-            try
-            {
-                await services.Credentials.WaitUntilRevokedAsync(credential, userId, ct);
-                return true;
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return false;
-            }
-            catch (Exception e)
-            {
-                _logger.LogWarning(e, "Checking a WebSocket's credential failed; trying again shortly");
-                try
-                {
-                    await Task.Delay(CredentialRetryDelay, ct);
-                }
-                catch (OperationCanceledException)
-                {
-                    return false;
-                }
-            }
         }
     }
 

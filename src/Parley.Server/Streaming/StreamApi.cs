@@ -16,10 +16,12 @@ internal static class StreamApi
         return app;
     }
 
-    // SPEC §6. Resume point: ?after=N, else Last-Event-ID, else the beginning.
+    // SPEC §6. Resume point: ?after=N, else Last-Event-ID, else the beginning. A stream lasts as long as the
+    // credential it was opened with, like a WebSocket: when that key is deleted, that session ends or the account
+    // is disabled, the response ends, and the client's reconnection is refused.
     internal static async Task<Results<EmptyHttpResult, ProblemHttpResult, ValidationProblem>> Stream(
         string id, long? after, HttpContext http, ParleyDb db, ReplyEventReader reader, IOptions<StreamingOptions> options,
-        StreamShutdown shutdown, ParleyMetrics metrics)
+        StreamShutdown shutdown, CredentialResolver credentials, ParleyMetrics metrics)
     {
         var userId = http.User.UserId();
         // Only replies have streams; a user message answers 404 like an unknown id.
@@ -42,6 +44,8 @@ internal static class StreamApi
         await response.Body.FlushAsync(http.RequestAborted);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, shutdown.Token);
+        var presented = PresentedCredential.From(http.Request) ?? throw new InvalidOperationException("An authorized request carries no credential.");
+        var watching = StopOnRevocationAsync(credentials, presented, userId, stop);
         // Cancelled with `stop`, or by a write that takes longer than the write timeout. One source for the whole
         // stream, its timer re-armed per write, so a token's write allocates no source and no registration.
         using var writes = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
@@ -65,13 +69,25 @@ internal static class StreamApi
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            // The client left, or the server is stopping; the client resumes with Last-Event-ID.
+            // The client left, the server is stopping, or the credential was revoked; the client resumes with
+            // Last-Event-ID (and, if revoked, is refused).
         }
         catch (OperationCanceledException) when (writes.IsCancellationRequested)
         {
             http.Abort();
         }
+        finally
+        {
+            await stop.CancelAsync();
+            await watching;
+        }
         return TypedResults.Empty;
+    }
+
+    private static async Task StopOnRevocationAsync(
+        CredentialResolver credentials, PresentedCredential presented, string userId, CancellationTokenSource stop)
+    {
+        if (await credentials.WaitUntilRevokedAsync(presented, userId, stop.Token)) await stop.CancelAsync();
     }
 
     private static void Format(ReaderItem item, StringBuilder into)

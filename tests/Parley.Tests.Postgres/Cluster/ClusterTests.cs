@@ -350,13 +350,22 @@ public sealed class ClusterTests(ITestOutputHelper output)
     [Fact]
     public async Task An_account_disabled_through_one_node_is_refused_by_the_others_which_had_it_cached()
     {
-        await using var cluster = await ParleyNodes.StartAsync(2);
+        // Replies of about two seconds, so one is still streaming when the account is disabled.
+        await using var cluster = await ParleyNodes.StartAsync(2, new Dictionary<string, string?>
+        {
+            ["Parley:Demo:TokensPerSecond"] = "40",
+            ["Parley:Demo:ReplyTokens"] = "80",
+        });
         using var admin = cluster[0].NewClient(await cluster[0].SignUpAsync());
         var userKey = await cluster[1].SignUpAsync();
         using var user = cluster[1].NewClient(userKey);
         var me = await user.GetAsync("/api/me");
         await using var socket = await SocketClient.ConnectAsync(cluster[1].BaseAddress, bearer: userKey);
         await socket.PingAsync();
+        var (_, reply) = await user.SendAsync((await user.CreateSessionAsync()).Str("id"), "A slow reply");
+        using var streaming = new CancellationTokenSource(Patience);
+        await using var stream = await SseReader.OpenAsync(user, reply.Str("id"), streaming.Token);
+        await stream.NextNamedAsync("delta", [], streaming.Token);
 
         await admin.PatchAsync($"/api/admin/users/{me.Str("id")}", new { disabled = true });
 
@@ -365,6 +374,8 @@ public sealed class ClusterTests(ITestOutputHelper output)
         Assert.True(refusedWithin < TimeSpan.FromSeconds(5), "The other node still let the disabled account in after 5 s");
         // The socket open on the other node closes too, when the same notification reaches it.
         Assert.Equal(WebSocketCloseStatus.PolicyViolation, await socket.Closed.WaitAsync(TimeSpan.FromSeconds(5)));
+        // So does the SSE stream, before its reply's `done`.
+        while (await stream.NextAsync(streaming.Token) is { } e) Assert.NotEqual("done", e.Event);
     }
 
     private static async Task<TimeSpan> TimeUntilAsync(Func<Task<bool>> condition, TimeSpan limit)

@@ -10,13 +10,13 @@ public class AppFixture : IAsyncLifetime
 
     protected virtual IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>();
 
-    public Task InitializeAsync()
+    public virtual Task InitializeAsync()
     {
         App.StartServer();
         return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync() => await App.DisposeAsync();
+    public virtual async Task DisposeAsync() => await App.DisposeAsync();
 
     public async Task<ParleyClient> SignedInAsync(bool apiKey = false)
     {

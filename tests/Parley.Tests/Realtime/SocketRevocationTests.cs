@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.WebSockets;
 using Microsoft.EntityFrameworkCore;
 using Parley.Server.Storage;
+using Parley.Tests.Auth;
 using Parley.Tests.Infrastructure;
 
 namespace Parley.Tests.Realtime;
@@ -9,24 +10,10 @@ namespace Parley.Tests.Realtime;
 // An open socket works only as long as the credential it was opened with: a disabled account, a deleted key, a
 // logout or a session's end closes it with 1008, as the next request with that credential would get a 401.
 // Sockets on other credentials stay open.
-public sealed class SocketRevocationTests : IAsyncLifetime
+public sealed class SocketRevocationTests(RevocationFixture fixture) : IClassFixture<RevocationFixture>
 {
-    private ParleyApp _app = null!;
-    private ParleyClient _admin = null!;
-
-    public async Task InitializeAsync()
-    {
-        // Replies of about two seconds, so one is still running when its socket closes.
-        _app = new ParleyApp(new Dictionary<string, string?>
-        {
-            ["Parley:Demo:TokensPerSecond"] = "40",
-            ["Parley:Demo:ReplyTokens"] = "80",
-        });
-        _admin = _app.NewClient();
-        await _admin.SignUpAsync();
-    }
-
-    public async Task DisposeAsync() => await _app.DisposeAsync();
+    private readonly ParleyApp _app = fixture.App;
+    private readonly ParleyClient _admin = fixture.Admin;
 
     [Fact]
     public async Task Disabling_an_account_closes_its_sockets_and_no_one_elses()
