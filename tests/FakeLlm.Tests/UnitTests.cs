@@ -52,3 +52,45 @@ public sealed class DirectiveParsingTests
         Assert.All(points, p => Assert.Equal(0x80, bytes[p] & 0xC0));
     }
 }
+
+public sealed class ChunkWriterTests
+{
+    [Theory]
+    [InlineData("w1 ", null)]
+    [InlineData("你好 \"quoted\" \\ 😀\n", "stop")]
+    public void A_text_chunk_has_the_bytes_of_the_same_delta_written_as_a_tree(string text, string? finish)
+    {
+        var identity = new CompletionIdentity("chatcmpl-1", 1_700_000_000, "fake");
+
+        var direct = Write(w => OpenAiJson.WriteTextChunk(w, identity, text, finish));
+        var tree = Write(w => OpenAiJson.WriteChunk(w, identity, new System.Text.Json.Nodes.JsonObject { ["content"] = text }, finish));
+
+        var choice = System.Text.Json.JsonDocument.Parse(direct).RootElement.GetProperty("choices")[0];
+        Assert.Equal(text, choice.GetProperty("delta").GetProperty("content").GetString());
+        Assert.Equal(WithoutSendTime(tree), WithoutSendTime(direct));
+    }
+
+    private static string Write(Action<System.Text.Json.Utf8JsonWriter> write)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer, OpenAiJson.WriterOptions)) write(writer);
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    // The send time is the one field that differs between two writes.
+    private static string WithoutSendTime(string json) =>
+        System.Text.RegularExpressions.Regex.Replace(json, "\"x_sent_ns\":\\d+", "\"x_sent_ns\":0");
+}
+
+public sealed class RequestLogTests
+{
+    [Fact]
+    public void The_log_keeps_only_the_most_recent_requests()
+    {
+        var state = new FakeLlmState(maxLoggedRequests: 3);
+        var body = System.Text.Json.JsonDocument.Parse("{}").RootElement;
+        for (var i = 0; i < 5; i++) state.Begin("fake", body, authorization: null);
+
+        Assert.Equal([3, 4, 5], state.Snapshot().Select(r => r.Id));
+    }
+}

@@ -52,7 +52,7 @@ public sealed class FakeLlmHost : IAsyncDisposable
         }
 
         var app = builder.Build();
-        var state = new FakeLlmState();
+        var state = new FakeLlmState(options.RequestLogSize);
         FakeEndpoints.Map(app, state, options);
         await app.StartAsync();
 

@@ -2,13 +2,11 @@ using System.Text.Json;
 
 namespace FakeLlm;
 
-// Process-wide state shared by the HTTP endpoints and the in-process inspector.
-internal sealed class FakeLlmState
+// Process-wide state shared by the HTTP endpoints and the in-process inspector. The request log keeps only the
+// most recent requests (FakeLlmHostOptions.RequestLogSize), so that a long benchmark does not grow it, and the
+// bodies it holds, without bound; tests look at a handful.
+internal sealed class FakeLlmState(int maxLoggedRequests = FakeLlmHostOptions.DefaultRequestLogSize)
 {
-    // The request log keeps the most recent requests only, so that a long benchmark does not grow it (and the
-    // bodies it holds) without bound; tests look at a handful.
-    private const int MaxLoggedRequests = 10_000;
-
     private readonly Lock _gate = new();
     private readonly Queue<RequestEntry> _requests = new();
     private readonly Dictionary<string, int> _callsByModel = new(StringComparer.Ordinal);
@@ -21,7 +19,7 @@ internal sealed class FakeLlmState
         {
             var entry = new RequestEntry(++_nextId, model, body, authorization);
             _requests.Enqueue(entry);
-            if (_requests.Count > MaxLoggedRequests)
+            if (_requests.Count > maxLoggedRequests)
             {
                 _requests.Dequeue();
             }

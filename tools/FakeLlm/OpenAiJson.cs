@@ -48,12 +48,32 @@ internal static class OpenAiJson
     // path under the bench. The bytes are those a JsonObject of these fields, in this order, serialises to.
     public static void WriteChunk(Utf8JsonWriter writer, CompletionIdentity identity, JsonObject delta, string? finishReason)
     {
+        WriteChoiceUpToDelta(writer, identity);
+        Write(writer, delta);
+        WriteChoiceAfterDelta(writer, finishReason);
+    }
+
+    // The same bytes as WriteChunk with a delta of {"content": text}, without building the delta.
+    public static void WriteTextChunk(Utf8JsonWriter writer, CompletionIdentity identity, string text, string? finishReason)
+    {
+        WriteChoiceUpToDelta(writer, identity);
+        writer.WriteStartObject();
+        writer.WriteString("content", text);
+        writer.WriteEndObject();
+        WriteChoiceAfterDelta(writer, finishReason);
+    }
+
+    private static void WriteChoiceUpToDelta(Utf8JsonWriter writer, CompletionIdentity identity)
+    {
         WriteChunkEnvelope(writer, identity);
         writer.WriteStartArray("choices");
         writer.WriteStartObject();
         writer.WriteNumber("index", 0);
         writer.WritePropertyName("delta");
-        Write(writer, delta);
+    }
+
+    private static void WriteChoiceAfterDelta(Utf8JsonWriter writer, string? finishReason)
+    {
         writer.WriteString("finish_reason", finishReason);
         writer.WriteEndObject();
         writer.WriteEndArray();

@@ -28,6 +28,7 @@ internal static class FakeLlmProgram
                     break;
                 case "--bench":
                     options.InlineScheduling = true;
+                    options.RequestLogSize = 100;
                     break;
                 default:
                     Console.Error.WriteLine($"Unknown or incomplete argument '{args[i]}'.");
