@@ -157,7 +157,7 @@ internal sealed class StreamingResponder(
             return WriteChunkAsync(delta, finishReason);
         }
 
-        var text = piece.End - piece.Start == 1 ? reply.Tokens[piece.Start] : string.Concat(reply.Tokens.Skip(piece.Start).Take(piece.End - piece.Start));
+        var text = piece.Tokens == 1 ? reply.Tokens[piece.Start] : string.Concat(reply.Tokens.Skip(piece.Start).Take(piece.Tokens));
         OpenAiJson.WriteTextChunk(_sse.BeginData(), identity, text, finishReason);
         return _sse.WriteDataAsync();
     }
