@@ -100,6 +100,8 @@ internal sealed class EventFlusher(
                 foreach (var (writer, batch) in taken)
                 {
                     if (written.Contains(writer.MessageId)) live.Publish(writer.MessageId, batch);
+                    // Written or dropped by the fence, the batch is done with: the live buffer copied its events.
+                    writer.Recycle(batch);
                 }
             }
             catch (Exception) when (taken.Count > 1)

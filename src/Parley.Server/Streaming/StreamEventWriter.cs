@@ -13,6 +13,9 @@ internal sealed class StreamEventWriter : IAsyncDisposable
     private readonly EventFlusher _flusher;
     private readonly Lock _lock = new();
     private List<StreamEvent> _pending = [];
+    // The list of the last committed batch, emptied, to be the next pending one: a flush takes about one event
+    // per reply at 50 tokens a second, so a new list per batch would be a list and an array per token.
+    private List<StreamEvent>? _spare;
     private long _nextSeq;
     private bool _wroteText;
 
@@ -71,9 +74,17 @@ internal sealed class StreamEventWriter : IAsyncDisposable
         lock (_lock)
         {
             var batch = _pending;
-            _pending = [];
+            _pending = _spare ?? [];
+            _spare = null;
             return batch;
         }
+    }
+
+    // Takes back a batch taken by TakePending once it is committed and published, and nothing holds it any more.
+    internal void Recycle(List<StreamEvent> batch)
+    {
+        batch.Clear();
+        lock (_lock) _spare ??= batch;
     }
 
     // Puts back a batch that failed to commit, ahead of anything appended since, so the order is kept.

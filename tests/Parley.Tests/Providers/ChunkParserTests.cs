@@ -38,4 +38,51 @@ public sealed class ChunkParserTests
         Assert.Empty(tool);
         Assert.Throws<UpstreamFailure>(() => Parse(parser, """{"choices":[{"delta":{"content":"""));
     }
+
+    [Fact]
+    public void A_choice_index_after_its_delta_still_decides_and_usage_comes_after_the_text_wherever_it_is_written()
+    {
+        var parser = new ChunkParser();
+        var updates = Parse(parser, """{"usage":{"completion_tokens":5,"prompt_tokens":7},"choices":[{"delta":{"content":"not the reply"},"index":1},{"finish_reason":"length","delta":{"content":"Hi"},"index":0}]}""");
+        Assert.Equal([new TextDelta("Hi"), new UsageReport(7, 5)], updates);
+        Assert.Equal("length", Assert.IsType<FinishReport>(parser.Complete().Single()).Reason);
+    }
+
+    [Fact]
+    public void An_error_anywhere_in_a_payload_throws_with_its_message_and_keeps_nothing_of_that_payload()
+    {
+        var parser = new ChunkParser();
+        var updates = new List<ModelUpdate>();
+        var failure = Assert.Throws<UpstreamFailure>(() => parser.Parse(Encoding.UTF8.GetBytes(
+            """{"choices":[{"delta":{"content":"Hi","tool_calls":[{"index":0,"id":"c","function":{"name":"x"}}]}}],"error":{"code":"overloaded","message":"Try later"}}"""), updates));
+        Assert.Equal("The provider reported an error during the reply: Try later", failure.Message);
+        Assert.Empty(updates);
+        Assert.False(parser.HasToolCalls);
+
+        Assert.Contains("{\"code\":42}", Assert.Throws<UpstreamFailure>(() => Parse(parser, """{"error":{"code":42}}""")).Message);
+        Assert.EndsWith(": gone", Assert.Throws<UpstreamFailure>(() => Parse(parser, """{"error":"gone"}""")).Message);
+        Assert.Equal([new TextDelta("ok")], Parse(parser, """{"error":null,"choices":[{"delta":{"content":"ok"}}]}"""));
+    }
+
+    [Theory]
+    [InlineData("""[{"choices":[]}]""")]
+    [InlineData("""{"choices":[]} {"choices":[]}""")]
+    [InlineData("""{"choices":[{"delta":{"content":"a"}}],}""")]
+    [InlineData("""{"choices":[{"delta":{"content":"a"}}]""")]
+    public void A_payload_that_is_not_one_json_object_is_a_broken_stream_and_adds_nothing(string data)
+    {
+        var updates = new List<ModelUpdate>();
+        var failure = Assert.Throws<UpstreamFailure>(() => new ChunkParser().Parse(Encoding.UTF8.GetBytes(data), updates));
+        Assert.Equal(UpstreamFailureKind.Broken, failure.Kind);
+        Assert.Empty(updates);
+    }
+
+    [Fact]
+    public void Fragments_without_an_index_start_a_new_call_when_their_id_changes()
+    {
+        var parser = new ChunkParser();
+        Parse(parser, """{"choices":[{"delta":{"tool_calls":[{"id":"a","function":{"name":"f","arguments":"{"}},{"function":{"arguments":"}"}},{"id":"b","function":{"name":"g","arguments":"[]"}}]}}]}""");
+        var calls = Assert.IsType<ToolCallsReport>(parser.Complete().First()).Calls;
+        Assert.Equal([new ToolCallRequest("a", "f", "{}"), new ToolCallRequest("b", "g", "[]")], calls);
+    }
 }

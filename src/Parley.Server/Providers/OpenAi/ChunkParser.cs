@@ -18,59 +18,259 @@ internal sealed class ChunkParser
         public readonly System.Text.StringBuilder Arguments = new();
     }
 
-    // Adds what one payload carries to updates. The payload is UTF-8 JSON, read in place.
+    // A tool-call fragment as read, applied to the pending calls only once the whole payload has been read.
+    private readonly record struct Fragment(bool HasIndex, int? Index, string? Id, string? Name, string? Arguments);
+
+    // What one payload said, gathered in a single forward pass, then applied at its end: an error anywhere in it
+    // discards the rest, and an index that comes after a choice's delta still decides whether the delta counts.
+    private ref struct Payload
+    {
+        public string? Error;
+        public bool HasError;
+        public string? Finish;
+        public UsageReport? Usage;
+        public List<Fragment>? Fragments;
+    }
+
+    // Adds what one payload carries to updates. The payload is UTF-8 JSON, read in place with a forward-only
+    // reader: no document is built, and only the reply's text, a finish reason and tool-call fragments become
+    // strings.
     public void Parse(ReadOnlyMemory<byte> data, List<ModelUpdate> updates)
     {
-        JsonDocument document;
+        var first = updates.Count;
+        var payload = new Payload();
         try
         {
-            document = JsonDocument.Parse(data);
+            var reader = new Utf8JsonReader(data.Span);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) throw Malformed();
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("error"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType != JsonTokenType.Null) (payload.HasError, payload.Error) = (true, ErrorText(ref reader, data.Span));
+                }
+                else if (reader.ValueTextEquals("choices"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.StartArray) ReadChoices(ref reader, ref payload, updates);
+                    else reader.Skip();
+                }
+                else if (reader.ValueTextEquals("usage"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.StartObject) payload.Usage = ReadUsage(ref reader);
+                    else reader.Skip();
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+            if (reader.TokenType != JsonTokenType.EndObject || reader.Read()) throw Malformed();
         }
         catch (JsonException)
         {
-            throw new UpstreamFailure(UpstreamFailureKind.Broken, "The provider sent a malformed stream event.");
+            updates.RemoveRange(first, updates.Count - first);
+            throw Malformed();
+        }
+        catch (UpstreamFailure)
+        {
+            updates.RemoveRange(first, updates.Count - first);
+            throw;
         }
 
-        using (document)
+        if (payload.HasError)
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) throw new UpstreamFailure(UpstreamFailureKind.Broken, "The provider sent a malformed stream event.");
-            if (root.TryGetProperty("error", out var error) && error.ValueKind != JsonValueKind.Null)
-            {
-                var message = error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String
-                    ? m.GetString()
-                    : error.ToString();
-                throw new UpstreamFailure(UpstreamFailureKind.Broken, $"The provider reported an error during the reply: {message}");
-            }
+            updates.RemoveRange(first, updates.Count - first);
+            throw new UpstreamFailure(UpstreamFailureKind.Broken, $"The provider reported an error during the reply: {payload.Error}");
+        }
+        if (payload.Fragments is { } fragments)
+        {
+            foreach (var fragment in fragments) AddToolFragment(fragment);
+        }
+        if (payload.Finish is not null) _finishReason = payload.Finish;
+        if (payload.Usage is { } usage) updates.Add(usage);
+    }
 
-            if (root.TryGetProperty("choices", out var choices) && choices.ValueKind == JsonValueKind.Array)
+    private static UpstreamFailure Malformed() => new(UpstreamFailureKind.Broken, "The provider sent a malformed stream event.");
+
+    // An error's message where it has one, else the error as the provider wrote it.
+    private static string? ErrorText(ref Utf8JsonReader reader, ReadOnlySpan<byte> data)
+    {
+        if (reader.TokenType == JsonTokenType.String) return reader.GetString();
+        var start = (int)reader.TokenStartIndex;
+        string? message = null;
+        if (reader.TokenType == JsonTokenType.StartObject)
+        {
+            var depth = reader.CurrentDepth;
+            while (reader.Read() && !(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth))
             {
-                foreach (var choice in choices.EnumerateArray())
+                if (reader.TokenType != JsonTokenType.PropertyName || reader.CurrentDepth != depth + 1) continue;
+                var isMessage = reader.ValueTextEquals("message"u8);
+                reader.Read();
+                if (isMessage && reader.TokenType == JsonTokenType.String) message ??= reader.GetString();
+                else reader.Skip();
+            }
+        }
+        else
+        {
+            reader.Skip();
+        }
+        return message ?? System.Text.Encoding.UTF8.GetString(data[start..(int)reader.BytesConsumed]);
+    }
+
+    private static void ReadChoices(ref Utf8JsonReader reader, ref Payload payload, List<ModelUpdate> updates)
+    {
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                reader.Skip();
+                continue;
+            }
+            // Only the first choice is the reply; a choice with no index is taken to be it.
+            var isFirst = true;
+            string? text = null;
+            string? finish = null;
+            List<Fragment>? fragments = null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("index"u8))
                 {
-                    if (choice.TryGetProperty("index", out var index) && index.ValueKind == JsonValueKind.Number && (!index.TryGetInt32(out var i) || i != 0)) continue;
-                    if (choice.TryGetProperty("delta", out var delta) && delta.ValueKind == JsonValueKind.Object)
-                    {
-                        if (delta.TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.String && content.GetString() is { Length: > 0 } text)
-                        {
-                            updates.Add(new TextDelta(text));
-                        }
-                        if (delta.TryGetProperty("tool_calls", out var toolCalls) && toolCalls.ValueKind == JsonValueKind.Array)
-                        {
-                            AddToolFragments(toolCalls);
-                        }
-                    }
-                    if (choice.TryGetProperty("finish_reason", out var finish) && finish.ValueKind == JsonValueKind.String)
-                    {
-                        _finishReason = finish.GetString();
-                    }
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.Number) isFirst = reader.TryGetInt32(out var index) && index == 0;
+                    else reader.Skip();
+                }
+                else if (reader.ValueTextEquals("delta"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.StartObject) ReadDelta(ref reader, ref text, ref fragments);
+                    else reader.Skip();
+                }
+                else if (reader.ValueTextEquals("finish_reason"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.String) finish = reader.GetString();
+                    else reader.Skip();
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
                 }
             }
+            if (!isFirst) continue;
+            if (text is { Length: > 0 }) updates.Add(new TextDelta(text));
+            if (fragments is not null) (payload.Fragments ??= []).AddRange(fragments);
+            if (finish is not null) payload.Finish = finish;
+        }
+    }
 
-            if (root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
+    private static void ReadDelta(ref Utf8JsonReader reader, ref string? text, ref List<Fragment>? fragments)
+    {
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("content"u8))
             {
-                updates.Add(new UsageReport(ReadInt(usage, "prompt_tokens"), ReadInt(usage, "completion_tokens")));
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String) text = reader.GetString();
+                else reader.Skip();
+            }
+            else if (reader.ValueTextEquals("tool_calls"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.StartArray) ReadToolCalls(ref reader, fragments ??= []);
+                else reader.Skip();
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
             }
         }
+    }
+
+    private static void ReadToolCalls(ref Utf8JsonReader reader, List<Fragment> fragments)
+    {
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                reader.Skip();
+                continue;
+            }
+            var (hasIndex, index, id, name, arguments) = (false, (int?)null, (string?)null, (string?)null, (string?)null);
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("index"u8))
+                {
+                    hasIndex = true;
+                    reader.Read();
+                    index = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var n) && n >= 0 ? n : null;
+                    reader.Skip();
+                }
+                else if (reader.ValueTextEquals("id"u8))
+                {
+                    reader.Read();
+                    id = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                    reader.Skip();
+                }
+                else if (reader.ValueTextEquals("function"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.StartObject) ReadFunction(ref reader, ref name, ref arguments);
+                    else reader.Skip();
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+            fragments.Add(new Fragment(hasIndex, index, id, name, arguments));
+        }
+    }
+
+    private static void ReadFunction(ref Utf8JsonReader reader, ref string? name, ref string? arguments)
+    {
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isName = reader.ValueTextEquals("name"u8);
+            var isArguments = !isName && reader.ValueTextEquals("arguments"u8);
+            reader.Read();
+            if (reader.TokenType == JsonTokenType.String && (isName || isArguments))
+            {
+                if (isName) name = reader.GetString();
+                else arguments = reader.GetString();
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+    }
+
+    private static UsageReport ReadUsage(ref Utf8JsonReader reader)
+    {
+        var (prompt, completion) = (0, 0);
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isPrompt = reader.ValueTextEquals("prompt_tokens"u8);
+            var isCompletion = !isPrompt && reader.ValueTextEquals("completion_tokens"u8);
+            reader.Read();
+            if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var value))
+            {
+                if (isPrompt) prompt = value;
+                else if (isCompletion) completion = value;
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+        return new UsageReport(prompt, completion);
     }
 
     public bool HasToolCalls => _calls.Count > 0;
@@ -89,26 +289,18 @@ internal sealed class ChunkParser
         yield return new FinishReport(NormaliseFinish(_finishReason, _calls.Count > 0));
     }
 
-    private void AddToolFragments(JsonElement toolCalls)
+    private void AddToolFragment(Fragment fragment)
     {
-        foreach (var fragment in toolCalls.EnumerateArray())
+        var index = fragment.Index ?? (_calls.Count == 0 ? 0 : _calls.Keys.Max());
+        // A fragment without an index but with a new id starts a new call.
+        if (!fragment.HasIndex && fragment.Id is not null && _calls.TryGetValue(index, out var existing) && existing.Id is not null && existing.Id != fragment.Id)
         {
-            var index = fragment.TryGetProperty("index", out var i) && i.ValueKind == JsonValueKind.Number && i.TryGetInt32(out var n) && n >= 0 ? n
-                : _calls.Count == 0 ? 0 : _calls.Keys.Max();
-            var id = fragment.TryGetProperty("id", out var idElement) && idElement.ValueKind == JsonValueKind.String ? idElement.GetString() : null;
-            // A fragment without an index but with a new id starts a new call.
-            if (!fragment.TryGetProperty("index", out _) && id is not null && _calls.TryGetValue(index, out var existing) && existing.Id is not null && existing.Id != id)
-            {
-                index++;
-            }
-            if (!_calls.TryGetValue(index, out var call)) _calls[index] = call = new PendingCall();
-            call.Id ??= id;
-            if (fragment.TryGetProperty("function", out var function) && function.ValueKind == JsonValueKind.Object)
-            {
-                if (function.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String && call.Name is null) call.Name = name.GetString();
-                if (function.TryGetProperty("arguments", out var args) && args.ValueKind == JsonValueKind.String) call.Arguments.Append(args.GetString());
-            }
+            index++;
         }
+        if (!_calls.TryGetValue(index, out var call)) _calls[index] = call = new PendingCall();
+        call.Id ??= fragment.Id;
+        call.Name ??= fragment.Name;
+        if (fragment.Arguments is not null) call.Arguments.Append(fragment.Arguments);
     }
 
     private static string NormaliseFinish(string? reason, bool hasToolCalls) => reason switch
@@ -119,7 +311,4 @@ internal sealed class ChunkParser
         "max_tokens" => "length",
         _ => hasToolCalls ? "tool_calls" : "stop",
     };
-
-    private static int ReadInt(JsonElement parent, string name) =>
-        parent.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number) ? number : 0;
 }
