@@ -21,7 +21,7 @@ internal sealed class LiveStreams(IOptions<StreamingOptions> options)
                 _replies[messageId] = reply = new LiveReply(options.Value.LiveBufferEvents);
             }
             var subscription = new LiveSubscription(this, messageId, reply);
-            lock (reply.Subscribers) reply.Subscribers.Add(subscription);
+            reply.Add(subscription);
             return subscription;
         }
     }
@@ -69,11 +69,9 @@ internal sealed class LiveStreams(IOptions<StreamingOptions> options)
         lock (_gate)
         {
             if (!_replies.TryGetValue(subscription.MessageId, out var reply)) return;
-            lock (reply.Subscribers)
-            {
-                reply.Subscribers.Remove(subscription);
-                if (reply.Subscribers.Count == 0) _replies.Remove(subscription.MessageId);
-            }
+            if (reply.Remove(subscription) > 0) return;
+            _replies.Remove(subscription.MessageId);
+            reply.Release();
         }
     }
 
@@ -87,13 +85,24 @@ internal sealed class LiveStreams(IOptions<StreamingOptions> options)
         private readonly Lock _lock = new();
         private readonly RecentEvents _recent = new(capacity);
 
-        public List<LiveSubscription> Subscribers { get; } = [];
+        // Replaced whole when a reader comes or goes, which is rare, so that waking them, once per flush of
+        // the reply, walks it as it is instead of copying it.
+        private volatile LiveSubscription[] _subscribers = [];
+
         public volatile string? Status;
         public volatile bool Deleted;
 
         public void Append(IReadOnlyList<StreamEvent> events)
         {
             lock (_lock) _recent.Append(events);
+        }
+
+        // No reader is left. The buffer lets go of its events at once: a buffer that outlived a collection sits
+        // in an older generation, and the collector would keep the young events it points to until that
+        // generation is collected too.
+        public void Release()
+        {
+            lock (_lock) _recent.Clear();
         }
 
         // Fills `into` with the buffered events after `after`; false when the buffer cannot prove it holds all of them.
@@ -103,11 +112,18 @@ internal sealed class LiveStreams(IOptions<StreamingOptions> options)
             lock (_lock) return _recent.TryReadAfter(after, into);
         }
 
+        // Both under LiveStreams' lock.
+        public void Add(LiveSubscription subscription) => _subscribers = [.. _subscribers, subscription];
+
+        public int Remove(LiveSubscription subscription)
+        {
+            _subscribers = Array.FindAll(_subscribers, s => s != subscription);
+            return _subscribers.Length;
+        }
+
         public void WakeAll()
         {
-            List<LiveSubscription> subscribers;
-            lock (Subscribers) subscribers = [.. Subscribers];
-            foreach (var s in subscribers) s.Signal.Set();
+            foreach (var s in _subscribers) s.Signal.Set();
         }
     }
 }

@@ -33,6 +33,12 @@ internal sealed class RecentEvents(int capacity)
         return true;
     }
 
+    public void Clear()
+    {
+        Array.Clear(_ring);
+        (_start, _count) = (0, 0);
+    }
+
     private StreamEvent At(int index) => _ring[(_start + index) % _ring.Length];
 
     private void Add(StreamEvent e)

@@ -25,8 +25,11 @@ internal sealed class StreamingOptions
     public int WriteTimeoutSeconds { get; set; } = 30;
 
     // Recent events of each live reply kept in memory, shared by all its readers. Older events come from the store.
+    // A reader that keeps up is a batch or two behind, so a few dozen suffice; each event held is about 120 bytes
+    // of heap that every collection during the reply must keep and move, so 1,024 made a long reply hold over
+    // 100 KiB (docs/BENCHMARKS.md, 2026-12-03, afternoon).
     [Range(16, 1_000_000)]
-    public int LiveBufferEvents { get; set; } = 1024;
+    public int LiveBufferEvents { get; set; } = 64;
 
     // How often a reader checks the store when no wake-up arrives (a safety net, not the normal path).
     [Range(10, 60_000)]

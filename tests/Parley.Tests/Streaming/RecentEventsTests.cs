@@ -47,4 +47,32 @@ public sealed class RecentEventsTests
         ring.Append([]);
         Assert.Equal(0, ring.Count);
     }
+
+    [Fact]
+    public void Cleared_it_lets_go_of_its_events_and_starts_a_new_run_from_whatever_comes_next()
+    {
+        var ring = new RecentEvents(16);
+        var appended = AppendUnreferenced(ring, 20);
+
+        ring.Clear();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        Assert.Equal(0, ring.Count);
+        Assert.False(ring.TryReadAfter(10, []));
+        Assert.All(appended, e => Assert.False(e.IsAlive));
+
+        ring.Append([Event(40), Event(41)]);
+        var read = new List<StreamEvent>();
+        Assert.True(ring.TryReadAfter(39, read));
+        Assert.Equal([40L, 41L], read.Select(e => e.Seq));
+    }
+
+    // Events that only the ring refers to, so that a collection frees them once the ring lets go.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static List<WeakReference> AppendUnreferenced(RecentEvents ring, int count)
+    {
+        var events = Enumerable.Range(1, count).Select(i => Event(i)).ToList();
+        ring.Append(events);
+        return events.Select(e => new WeakReference(e)).ToList();
+    }
 }
