@@ -25,8 +25,8 @@ internal sealed class ChunkParser
     // discards the rest, and an index that comes after a choice's delta still decides whether the delta counts.
     private ref struct Payload
     {
+        // Set when the payload carries a non-null error.
         public string? Error;
-        public bool HasError;
         public string? Finish;
         public UsageReport? Usage;
         public List<Fragment>? Fragments;
@@ -48,7 +48,7 @@ internal sealed class ChunkParser
                 if (reader.ValueTextEquals("error"u8))
                 {
                     reader.Read();
-                    if (reader.TokenType != JsonTokenType.Null) (payload.HasError, payload.Error) = (true, ErrorText(ref reader, data.Span));
+                    if (reader.TokenType != JsonTokenType.Null) payload.Error = ErrorText(ref reader, data.Span);
                 }
                 else if (reader.ValueTextEquals("choices"u8))
                 {
@@ -81,7 +81,7 @@ internal sealed class ChunkParser
             throw;
         }
 
-        if (payload.HasError)
+        if (payload.Error is not null)
         {
             updates.RemoveRange(first, updates.Count - first);
             throw new UpstreamFailure(UpstreamFailureKind.Broken, $"The provider reported an error during the reply: {payload.Error}");
@@ -97,9 +97,9 @@ internal sealed class ChunkParser
     private static UpstreamFailure Malformed() => new(UpstreamFailureKind.Broken, "The provider sent a malformed stream event.");
 
     // An error's message where it has one, else the error as the provider wrote it.
-    private static string? ErrorText(ref Utf8JsonReader reader, ReadOnlySpan<byte> data)
+    private static string ErrorText(ref Utf8JsonReader reader, ReadOnlySpan<byte> data)
     {
-        if (reader.TokenType == JsonTokenType.String) return reader.GetString();
+        if (reader.TokenType == JsonTokenType.String) return reader.GetString()!;
         var start = (int)reader.TokenStartIndex;
         string? message = null;
         if (reader.TokenType == JsonTokenType.StartObject)
