@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
+using Parley.Server.Infrastructure;
 using Parley.Server.Storage;
 
 namespace Parley.Server.Cluster;
@@ -80,7 +81,7 @@ internal sealed class ClusterNotifier(DatabaseTarget target, IServiceProvider se
     {
         if (!Enabled) return;
         _posted.Writer.TryWrite(line);
-        lock (_lock) _sender ??= Task.Run(SendPostedAsync);
+        lock (_lock) _sender ??= Detached.Run(SendPostedAsync);
     }
 
     private async Task SendPostedAsync()

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Parley.Server.Cluster;
+using Parley.Server.Infrastructure;
 using Parley.Server.Storage;
 
 namespace Parley.Server.Generation;
@@ -86,9 +87,7 @@ internal sealed class ReplyWorker(
                 }
 
                 logger.LogDebug("Claimed reply {MessageId}, attempt {Attempt}", job.MessageId, job.Attempt);
-                var run = new Task<Task>(() => RunJobAsync(job, slots));
-                _running[job.MessageId] = (job, run.Unwrap());
-                run.Start(TaskScheduler.Default);
+                Launch(job, slots);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -114,9 +113,17 @@ internal sealed class ReplyWorker(
     {
         if (!slot.Hand()) throw new InvalidOperationException("The slot was already used or given back.");
         logger.LogDebug("Started reply {MessageId} with its send", job.MessageId);
-        var run = new Task<Task>(() => RunJobAsync(job, _slots));
-        _running[job.MessageId] = (job, run.Unwrap());
+        Launch(job, _slots);
         lock (_drainLock) _sendsStarting--;
+    }
+
+    // Tracked before it starts, so that it is found by the drain and removes itself only once added. It runs
+    // detached from the send that may have started it, and so keeps none of that request alive.
+    private void Launch(ClaimedJob job, SemaphoreSlim slots)
+    {
+        using var detached = Detached.Suppress();
+        var run = new Task<Task>(() => RunJobAsync(job, slots));
+        _running[job.MessageId] = (job, run.Unwrap());
         run.Start(TaskScheduler.Default);
     }
 

@@ -14,8 +14,8 @@ namespace Parley.Server.Messages;
 // (RateWindows), so they hold across nodes. The cap and the quota are read from the database.
 internal sealed class UserLimits(IOptions<LimitsOptions> options, RateWindows shared, TimeProvider clock) : IDisposable
 {
-    private readonly PartitionedRateLimiter<string> _sends = PerMinute(options.Value.SendsPerMinute);
-    private readonly PartitionedRateLimiter<string> _keyRequests = PerMinute(options.Value.KeyRequestsPerMinute);
+    private readonly PartitionedRateLimiter<string> _sends = PerWindow(options.Value.SendsPerMinute, TimeSpan.FromMinutes(1));
+    private readonly PartitionedRateLimiter<string> _keyRequests = PerWindow(options.Value.KeyRequestsPerMinute, TimeSpan.FromMinutes(1));
 
     // Counts one send on SQLite, in this process; returns how long to wait when the user is over the rate. On
     // PostgreSQL the send is counted in its own transaction instead (CheckTurnAsync).
@@ -97,21 +97,28 @@ internal sealed class UserLimits(IOptions<LimitsOptions> options, RateWindows sh
     public static ScheduleResult.Limited SendRateLimited(TimeSpan wait) => new("rate",
         "Too many messages in a short time. Wait a moment before sending again.", wait);
 
-    private static TimeSpan? Take(PartitionedRateLimiter<string> limiter, string partition)
+    internal static TimeSpan? Take(PartitionedRateLimiter<string> limiter, string partition)
     {
         using var lease = limiter.AttemptAcquire(partition);
         if (lease.IsAcquired) return null;
         return lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(10);
     }
 
-    private static PartitionedRateLimiter<string> PerMinute(int permits) => PartitionedRateLimiter.Create<string, string>(partition =>
-        RateLimitPartition.GetSlidingWindowLimiter(partition, _ => new SlidingWindowRateLimiterOptions
-        {
-            PermitLimit = permits,
-            Window = TimeSpan.FromMinutes(1),
-            SegmentsPerWindow = 6,
-            QueueLimit = 0,
-        }));
+    // The partitioned limiter's own timer moves every user's window on (no timer per user). It is made detached
+    // from the request that first needs this service, which its timer loop would otherwise keep alive.
+    internal static PartitionedRateLimiter<string> PerWindow(int permits, TimeSpan window)
+    {
+        using var detached = Detached.Suppress();
+        return PartitionedRateLimiter.Create<string, string>(partition =>
+            RateLimitPartition.GetSlidingWindowLimiter(partition, _ => new SlidingWindowRateLimiterOptions
+            {
+                PermitLimit = permits,
+                Window = window,
+                SegmentsPerWindow = 6,
+                QueueLimit = 0,
+                AutoReplenishment = false,
+            }));
+    }
 
     public void Dispose()
     {

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Parley.Server.Cluster;
 using Parley.Server.Generation;
+using Parley.Server.Infrastructure;
 using Parley.Server.Storage;
 
 namespace Parley.Server.Streaming;
@@ -47,7 +48,7 @@ internal sealed class EventFlusher(
         lock (_lock)
         {
             _writers.Add(writer);
-            _loop ??= Task.Run(LoopAsync);
+            _loop ??= Detached.Run(LoopAsync);
         }
     }
 
