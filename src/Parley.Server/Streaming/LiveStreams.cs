@@ -106,10 +106,21 @@ internal sealed class LiveStreams(IOptions<StreamingOptions> options)
         }
 
         // Fills `into` with the buffered events after `after`; false when the buffer cannot prove it holds all of them.
-        public bool TryReadAfter(long after, List<StreamEvent> into)
+        // The buffer then drops what every reader has taken: with readers that keep up it holds only the events of
+        // the last flush or two, which die young, rather than the `capacity` newest, which a collection during
+        // the reply would have to keep and move.
+        public bool TryReadAfter(LiveSubscription reader, long after, List<StreamEvent> into)
         {
             into.Clear();
-            lock (_lock) return _recent.TryReadAfter(after, into);
+            lock (_lock)
+            {
+                if (!_recent.TryReadAfter(after, into)) return false;
+                reader.Taken = into.Count > 0 ? into[^1].Seq : after;
+                var slowest = long.MaxValue;
+                foreach (var s in _subscribers) slowest = Math.Min(slowest, s.Taken);
+                _recent.DropThrough(slowest);
+                return true;
+            }
         }
 
         // Both under LiveStreams' lock.
@@ -135,7 +146,11 @@ internal sealed class LiveSubscription(LiveStreams owner, string messageId, Live
     public string? LiveStatus => reply.Status;
     public bool Deleted => reply.Deleted;
 
-    public bool TryReadAfter(long after, List<StreamEvent> into) => reply.TryReadAfter(after, into);
+    // The last event this reader took from the shared buffer; until its first read there, none, which keeps the
+    // buffer from dropping anything it may still need.
+    internal long Taken = long.MinValue;
+
+    public bool TryReadAfter(long after, List<StreamEvent> into) => reply.TryReadAfter(this, after, into);
 
     public void Dispose()
     {

@@ -24,10 +24,11 @@ internal sealed class StreamingOptions
     [Range(1, 3_600)]
     public int WriteTimeoutSeconds { get; set; } = 30;
 
-    // Recent events of each live reply kept in memory, shared by all its readers. Older events come from the store.
-    // A reader that keeps up is a batch or two behind, so a few dozen suffice; each event held is about 120 bytes
-    // of heap that every collection during the reply must keep and move, so 1,024 made a long reply hold over
-    // 100 KiB (docs/BENCHMARKS.md, 2026-12-03, afternoon).
+    // At most this many recent events of each live reply are kept in memory, shared by all its readers; events
+    // every reader has taken are dropped sooner. Older events come from the store. A reader that keeps up is a
+    // batch or two behind, so a few dozen suffice; each event held is about 120 bytes of heap that every
+    // collection during the reply must keep and move, so 1,024 made a long reply hold over 100 KiB
+    // (docs/BENCHMARKS.md, 2026-12-03).
     [Range(16, 1_000_000)]
     public int LiveBufferEvents { get; set; } = 64;
 

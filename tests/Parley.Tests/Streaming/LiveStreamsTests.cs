@@ -48,6 +48,37 @@ public sealed class LiveStreamsTests
         GC.KeepAlive(reader);
     }
 
+    [Fact]
+    public void The_buffer_keeps_events_until_every_reader_has_taken_them_then_lets_go_and_still_serves_what_follows()
+    {
+        var live = NewLive();
+        using var fast = live.Subscribe("m");
+        using var slow = live.Subscribe("m");
+        var published = PublishUnreferenced(live, 5);
+        var read = new List<StreamEvent>();
+
+        Assert.True(fast.TryReadAfter(0, read));
+        Assert.Equal(5, read.Count);
+        read.Clear();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        // The slow reader has not read from the buffer yet: everything is kept for it.
+        Assert.All(published, e => Assert.True(e.IsAlive));
+        Assert.True(slow.TryReadAfter(2, read));
+        Assert.Equal([3L, 4L, 5L], read.Select(e => e.Seq));
+
+        read.Clear();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        Assert.All(published, e => Assert.False(e.IsAlive));
+        // Both have everything, and the buffer says so without sending them to the store.
+        Assert.True(fast.TryReadAfter(5, read));
+        Assert.Empty(read);
+        live.Publish("m", [Event(6)]);
+        Assert.True(slow.TryReadAfter(5, read));
+        Assert.Equal([6L], read.Select(e => e.Seq));
+    }
+
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static List<WeakReference> PublishUnreferenced(LiveStreams live, int count)
     {
