@@ -11,7 +11,7 @@ internal sealed record BenchOptions
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(8);
     // Unmeasured load before a scenario's first step: a fresh server compiles its hot paths again (tiered JIT)
     // for several seconds, and that CPU is not what a running server costs.
-    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(15);
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(25);
     public int TtftMs { get; init; }
     public int TokensPerSecond { get; init; } = 50;
     public int Tokens { get; init; } = 100;
@@ -40,7 +40,7 @@ internal sealed record BenchOptions
           --scenarios direct,relay,chat,history,sessions,target   which to run (default: all but target)
           --steps 1,10,100,250,500,1000,2000    concurrent streams per step
           --duration 8                          seconds per step
-          --warmup 15                           unmeasured seconds of load before each scenario
+          --warmup 25                           unmeasured seconds of load before each scenario
           --ttft-ms 0 --tps 50 --tokens 100     FakeLlm's pacing and reply length
           --db sqlite,postgres                  databases for the chat scenario (postgres needs initdb/pg_ctl)
           --out bench-results                   folder for results.json and chart.svg
