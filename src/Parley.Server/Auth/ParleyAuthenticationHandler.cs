@@ -51,17 +51,19 @@ internal sealed class ParleyAuthenticationHandler(
 
     private static ClaimsPrincipal Principal(CachedCredential credential)
     {
-        var identity = new ClaimsIdentity(
-        [
-            new Claim(ClaimTypes.NameIdentifier, credential.UserId),
-            new Claim(ClaimTypes.Name, credential.Username),
-            new Claim(CurrentUser.AuthMethodClaim, credential.ApiKeyId is null ? CurrentUser.CookieMethod : CurrentUser.KeyMethod),
-            new Claim(CurrentUser.AdminClaim, credential.IsAdmin ? "true" : "false"),
-        ], SchemeName);
-        if (credential.ApiKeyId is { } keyId) identity.AddClaim(new Claim(CurrentUser.ApiKeyClaim, keyId));
-        if (credential.DailyTokenQuota is { } quota) identity.AddClaim(new Claim(CurrentUser.DailyTokenQuotaClaim, quota.ToString(CultureInfo.InvariantCulture)));
+        var identity = new ClaimsIdentity(SchemeName);
+        Add(identity, ClaimTypes.NameIdentifier, credential.UserId);
+        Add(identity, ClaimTypes.Name, credential.Username);
+        Add(identity, CurrentUser.AuthMethodClaim, credential.ApiKeyId is null ? CurrentUser.CookieMethod : CurrentUser.KeyMethod);
+        Add(identity, CurrentUser.AdminClaim, credential.IsAdmin ? "true" : "false");
+        if (credential.ApiKeyId is { } keyId) Add(identity, CurrentUser.ApiKeyClaim, keyId);
+        if (credential.DailyTokenQuota is { } quota) Add(identity, CurrentUser.DailyTokenQuotaClaim, quota.ToString(CultureInfo.InvariantCulture));
         return new ClaimsPrincipal(identity);
     }
+
+    // Made for its identity, a claim is kept as it is; ClaimsIdentity copies any claim whose subject is another.
+    private static void Add(ClaimsIdentity identity, string type, string value) =>
+        identity.AddClaim(new Claim(type, value, ClaimValueTypes.String, ClaimsIdentity.DefaultIssuer, ClaimsIdentity.DefaultIssuer, identity));
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
         WriteProblemAsync(StatusCodes.Status401Unauthorized, "Unauthorized",

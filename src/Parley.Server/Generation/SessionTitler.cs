@@ -27,7 +27,7 @@ internal sealed class SessionTitler(IDbContextFactory<ParleyDb> dbs, WriteGate w
 
         await using var db = await dbs.CreateDbContextAsync(ct);
         using var gate = await writes.EnterAsync(ct);
-        await db.Sessions.Where(s => s.Id == sessionId && s.AutoTitle)
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.Title, title).SetProperty(x => x.AutoTitle, false), ct);
+        await RawSql.ExecuteAsync(db, "UPDATE sessions SET title = @title, auto_title = @no WHERE id = @id AND auto_title = @yes", ct,
+            ("@title", title), ("@no", false), ("@yes", true), ("@id", sessionId));
     }
 }

@@ -47,7 +47,7 @@ internal sealed class ReplyScheduler(
 {
     public async Task<ScheduleResult> SendAsync(string userId, string sessionId, SendMessageRequest body, CancellationToken ct)
     {
-        var session = await db.Sessions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == sessionId && s.UserId == userId, ct);
+        var session = await SessionQueries.Owned(db, sessionId, userId, ct);
         if (session is null) return new ScheduleResult.NotFound("session");
 
         var errors = new FieldErrors();

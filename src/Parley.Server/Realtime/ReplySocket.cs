@@ -217,9 +217,7 @@ internal sealed class ReplySocket(WebSocket socket, string userId, PresentedCred
 
         await using var db = await services.Dbs.CreateDbContextAsync(connectionAborted);
         // Owner-filtered: someone else's message is answered exactly as one that does not exist.
-        var status = await db.Messages.AsNoTracking()
-            .Where(m => m.Id == subscribe.MessageId && m.UserId == userId && m.Role == "assistant")
-            .Select(m => m.Status).FirstOrDefaultAsync(connectionAborted);
+        var status = await ReplyStatusQueries.OfUsersReply(db, subscribe.MessageId, userId, connectionAborted);
         if (status is null)
         {
             await SendErrorAsync(new ErrorFrame(RealtimeErrors.NotFound, "The message does not exist.") { MessageId = subscribe.MessageId });

@@ -24,6 +24,11 @@ internal static class SessionsApi
         return app;
     }
 
+    private const string InsertSql = """
+        INSERT INTO sessions (id, user_id, title, auto_title, persona_id, model, system_prompt, created_at, updated_at, message_count, next_ordinal)
+        VALUES (@id, @user, @title, @auto, @persona, @model, @prompt, @created, @updated, 0, 0)
+        """;
+
     internal static async Task<Results<Created<SessionDto>, ValidationProblem>> Create(
         CreateSessionRequest body, HttpContext http, ParleyDb db, WriteGate writes, PersonaCatalog personas, ModelCatalog models,
         IOptions<LimitsOptions> limits, TimeProvider clock, CancellationToken ct)
@@ -44,8 +49,13 @@ internal static class SessionsApi
             CreatedAt = now,
             UpdatedAt = now,
         };
-        db.Sessions.Add(session);
-        using (await writes.EnterAsync(ct)) await db.SaveChangesAsync(ct);
+        // Plain SQL (RawSql): a new chat's first step, so on the path of every turn that starts one.
+        using (await writes.EnterAsync(ct))
+        {
+            await RawSql.ExecuteAsync(db, InsertSql, ct,
+                ("@id", session.Id), ("@user", session.UserId), ("@title", session.Title), ("@auto", session.AutoTitle), ("@persona", session.PersonaId),
+                ("@model", session.Model), ("@prompt", session.SystemPrompt), ("@created", session.CreatedAt), ("@updated", session.UpdatedAt));
+        }
         return TypedResults.Created($"/api/sessions/{session.Id}", session.ToDto());
     }
 
@@ -75,7 +85,7 @@ internal static class SessionsApi
     internal static async Task<Results<Ok<SessionDto>, ProblemHttpResult>> Get(string id, HttpContext http, ParleyDb db, CancellationToken ct)
     {
         var userId = http.User.UserId();
-        var session = await db.Sessions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == id && s.UserId == userId, ct);
+        var session = await SessionQueries.Owned(db, id, userId, ct);
         return session is null ? Problems.NotFound("session") : TypedResults.Ok(session.ToDto());
     }
 

@@ -106,6 +106,6 @@ internal sealed class ReplyEventReader(
     private async Task<string?> StatusAsync(string messageId, CancellationToken ct)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
-        return await db.Messages.Where(m => m.Id == messageId).Select(m => m.Status).FirstOrDefaultAsync(ct);
+        return await ReplyStatusQueries.Of(db, messageId, ct);
     }
 }

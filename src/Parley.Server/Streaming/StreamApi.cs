@@ -25,9 +25,8 @@ internal static class StreamApi
     {
         var userId = http.User.UserId();
         // Only replies have streams; a user message answers 404 like an unknown id.
-        var message = await db.Messages.AsNoTracking().Where(m => m.Id == id && m.UserId == userId && m.Role == "assistant")
-            .Select(m => new { m.Status }).FirstOrDefaultAsync(http.RequestAborted);
-        if (message is null) return Problems.NotFound("message");
+        var status = await ReplyStatusQueries.OfUsersReply(db, id, userId, http.RequestAborted);
+        if (status is null) return Problems.NotFound("message");
 
         var from = after;
         if (from is null && http.Request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } lastEventId)
@@ -54,7 +53,7 @@ internal static class StreamApi
         try
         {
             var text = new StringBuilder();
-            await foreach (var batch in reader.ReadBatchesAsync(id, from ?? 0, message.Status, stop.Token))
+            await foreach (var batch in reader.ReadBatchesAsync(id, from ?? 0, status, stop.Token))
             {
                 // One write and one flush per batch read from the store or the live buffer, not per event.
                 text.Clear();
