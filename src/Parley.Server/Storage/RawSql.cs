@@ -7,10 +7,10 @@ using Npgsql;
 namespace Parley.Server.Storage;
 
 // Plain SQL on a context's connection, inside its current transaction if it has one (else the caller opens the
-// connection, or ExecuteAsync does), for the writes of every chat turn (its session, send, claim, end and title). Through EF's query pipeline
-// each of them built expression trees and extracted their parameters on every call: EF was 46 % of the
-// allocations at 100 chat replies, the send and the end a third of that (dotnet-trace). The SQL is the same on
-// SQLite and PostgreSQL; Npgsql reads the @names too.
+// connection, or ExecuteAsync does), for the writes of every chat turn (its session, send, claim, end and
+// title). Through EF's query pipeline each of them built expression trees and extracted their parameters on
+// every call: EF was 46 % of the allocations at 100 chat replies, the send and the end a third of that
+// (dotnet-trace). The SQL is the same on SQLite and PostgreSQL; Npgsql reads the @names too.
 internal static class RawSql
 {
     public static DbCommand Command(ParleyDb db, string sql, params (string Name, object? Value)[] parameters)
