@@ -51,6 +51,29 @@ public sealed class ToolCallTests : FakeLlmTestBase
     }
 
     [Fact]
+    public async Task A_preface_is_streamed_before_the_call_and_is_the_message_s_content()
+    {
+        var model = Model + "&preface=" + Uri.EscapeDataString("Let me check that.");
+
+        using (var response = await PostChatAsync(Chat.Request(model, "weather?", stream: true)))
+        {
+            var chunks = Sse.Chunks(await Sse.ReadEventsAsync(response));
+            Assert.Equal("Let me check that.", Sse.Text(chunks));
+            var lastText = chunks.FindLastIndex(c => Sse.Content(c) is { Length: > 0 });
+            var firstCall = chunks.FindIndex(c => c["choices"]![0]!["delta"]!["tool_calls"] is not null);
+            Assert.InRange(lastText, 0, firstCall - 1);
+            Assert.Equal("tool_calls", chunks.Select(Sse.FinishReason).Single(f => f is not null));
+        }
+
+        using (var response = await PostChatAsync(Chat.Request(model, "weather?")))
+        {
+            var message = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["choices"]![0]!["message"]!;
+            Assert.Equal("Let me check that.", (string?)message["content"]);
+            Assert.Equal("get_weather", (string?)message["tool_calls"]![0]!["function"]!["name"]);
+        }
+    }
+
+    [Fact]
     public async Task Tool_result_follow_up_echoes_the_tool_output()
     {
         var assistant = new JsonObject

@@ -42,6 +42,8 @@ internal sealed class Directives
 
     public string? Tool => Text("tool") is { Length: > 0 } name ? name : null;
     public string? Args => Text("args");
+    // Text the model says before its tool call, in the same response, as real models often do.
+    public string? Preface => Text("preface");
     // The model keeps calling the tool even after it got a result, to exercise a client's step limit.
     public bool ToolLoop => Flag("tool_loop");
 

@@ -119,7 +119,7 @@ internal static class OpenAiJson
 
         if (reply.ToolCall is { } call)
         {
-            message["content"] = null;
+            message["content"] = reply.Tokens.Count > 0 ? reply.Text : null;
             message["tool_calls"] = new JsonArray(new JsonObject
             {
                 ["id"] = call.Id,

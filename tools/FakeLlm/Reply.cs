@@ -11,5 +11,5 @@ internal sealed record Reply(
 {
     public string Text => string.Concat(Tokens);
 
-    public int CompletionTokens => ToolCall?.Fragments.Count ?? Tokens.Count;
+    public int CompletionTokens => Tokens.Count + (ToolCall?.Fragments.Count ?? 0);
 }

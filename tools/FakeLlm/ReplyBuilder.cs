@@ -15,7 +15,7 @@ internal static class ReplyBuilder
         {
             var arguments = string.IsNullOrEmpty(directives.Args) ? "{}" : directives.Args;
             var call = new ToolCallReply($"call_{requestId}", toolName, arguments, Fragment(arguments, 3));
-            return new Reply([], call, "tool_calls", promptTokens);
+            return new Reply(Spaced(Words(directives.Preface ?? "")), call, "tool_calls", promptTokens);
         }
 
         var words = new List<string> { $"[fake:{request.Messages.Count}]" };
@@ -48,9 +48,12 @@ internal static class ReplyBuilder
             finish = "length";
         }
 
-        var tokens = words.Select((w, i) => i < words.Count - 1 ? w + " " : w).ToList();
-        return new Reply(tokens, null, finish, promptTokens);
+        return new Reply(Spaced(words), null, finish, promptTokens);
     }
+
+    // A space after every word but the last.
+    private static List<string> Spaced(IReadOnlyList<string> words) =>
+        words.Select((w, i) => i < words.Count - 1 ? w + " " : w).ToList();
 
     private static string[] Words(string text) =>
         text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);

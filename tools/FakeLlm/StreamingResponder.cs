@@ -125,6 +125,12 @@ internal sealed class StreamingResponder(
         var pieces = new List<Piece>();
         if (reply.ToolCall is { } call)
         {
+            // Any text first, a token at a time, then the call.
+            for (var i = 0; i < reply.Tokens.Count; i++)
+            {
+                pieces.Add(new Piece(i, i + 1, null));
+            }
+
             for (var i = 0; i < call.Fragments.Count; i++)
             {
                 pieces.Add(new Piece(0, 1, OpenAiJson.ToolCallDelta(call, i)));

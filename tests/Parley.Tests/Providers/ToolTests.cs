@@ -41,6 +41,34 @@ public sealed class ToolTests(UpstreamFixture fixture) : IClassFixture<UpstreamF
     }
 
     [Fact]
+    public async Task Text_before_each_tool_call_is_streamed_kept_and_sent_back_with_its_own_call()
+    {
+        using var client = await fixture.SignedInAsync();
+        var session = await client.CreateSessionAsync(new { model = UpstreamFixture.PrefacedLoop });
+        var (_, reply) = await client.SendAsync(session.Str("id"), "work it out");
+        var events = await client.ReadStreamAsync(reply.Str("id"));
+        var stored = await client.WaitForReplyAsync(reply.Str("id"));
+
+        // Five model calls (the step limit), each saying its preface before its call.
+        const string preface = "Let me work that out.";
+        var text = string.Concat(events.Where(e => e.Event == "delta").Select(e => e.Json.Str("content")));
+        Assert.Equal(string.Concat(Enumerable.Repeat(preface, 5)), text);
+        Assert.Equal(text, stored.Str("content"));
+        var firstTool = events.FindIndex(e => e.Event == "tool");
+        Assert.Equal(preface, string.Concat(events.Take(firstTool).Where(e => e.Event == "delta").Select(e => e.Json.Str("content"))));
+
+        // The last call carried every earlier step's call with that step's own text, not the reply's so far.
+        var last = fixture.RequestsFor(UpstreamFixture.PrefacedLoop).MaxBy(r => r.Body.GetProperty("messages").GetArrayLength())!;
+        var assistants = last.Body.GetProperty("messages").EnumerateArray().Where(m => m.Str("role") == "assistant").ToList();
+        Assert.Equal(4, assistants.Count);
+        Assert.All(assistants, a =>
+        {
+            Assert.Equal(preface, a.Str("content"));
+            Assert.Equal("calculator", a.GetProperty("tool_calls")[0].GetProperty("function").Str("name"));
+        });
+    }
+
+    [Fact]
     public async Task A_tool_that_throws_becomes_an_error_result_and_the_reply_goes_on()
     {
         using var client = await fixture.SignedInAsync();

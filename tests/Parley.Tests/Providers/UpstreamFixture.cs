@@ -27,6 +27,7 @@ public sealed class UpstreamFixture : IAsyncLifetime
     public const string Breaking = "brk";
     public static readonly string Calculator = "fake?tool=calculator&args=" + Uri.EscapeDataString("{\"expression\":\"(2+3)*4\"}") + "&tokens=12";
     public static readonly string LoopingTool = "fake?tool=calculator&tool_loop=1&args=" + Uri.EscapeDataString("{\"expression\":\"1+1\"}");
+    public static readonly string PrefacedLoop = LoopingTool + "&preface=" + Uri.EscapeDataString("Let me work that out.");
     public static readonly string BrokenTool = "fake?tool=calculator&args=" + Uri.EscapeDataString("{\"expression\":\"1/0\"}") + "&tokens=12";
 
     public FakeLlmHost Fake { get; private set; } = null!;
@@ -72,7 +73,7 @@ public sealed class UpstreamFixture : IAsyncLifetime
             ["Parley:Fallbacks:" + Primary + ":0"] = Backup,
             ["Parley:Fallbacks:" + Breaking + ":0"] = Backup,
         };
-        string[] mainModels = ["fake", Slow, Reset, Stall, Malformed, Utf8, Unauthorized, Quirky, Calculator, BrokenTool, LoopingTool, ErrorEvent, NoQuota];
+        string[] mainModels = ["fake", Slow, Reset, Stall, Malformed, Utf8, Unauthorized, Quirky, Calculator, BrokenTool, LoopingTool, PrefacedLoop, ErrorEvent, NoQuota];
         for (var i = 0; i < mainModels.Length; i++) settings[$"Parley:Providers:main:Models:{i}"] = mainModels[i];
         App = new ParleyApp(settings);
         App.StartServer();
