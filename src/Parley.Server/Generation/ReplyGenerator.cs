@@ -153,14 +153,14 @@ internal sealed class ReplyGenerator(
         for (var step = 1; step <= maxSteps; step++)
         {
             IReadOnlyList<ToolCallRequest>? calls = null;
-            var stepText = new StringBuilder();
+            // This call's own text is the end of the reply's, not a copy that every running reply would carry.
+            var stepStart = run.ContentLength;
             await foreach (var update in model.Client.StreamAsync(request with { Messages = turns, Tools = offered }, ct))
             {
                 switch (update)
                 {
                     case TextDelta delta when delta.Text.Length > 0:
                         run.Text(delta.Text, metrics);
-                        stepText.Append(delta.Text);
                         await writer.AppendAsync(StreamEventKinds.Delta, StreamPayloads.Delta(delta.Text));
                         break;
                     case UsageReport usage:
@@ -184,7 +184,7 @@ internal sealed class ReplyGenerator(
                 return;
             }
 
-            turns.Add(new ChatTurn("assistant", stepText.ToString(), calls));
+            turns.Add(new ChatTurn("assistant", run.ContentFrom(stepStart), calls));
             foreach (var call in calls)
             {
                 var record = await tools.RunAsync(call, ct);
@@ -224,6 +224,10 @@ internal sealed class ReplyGenerator(
             _deltas++;
             _content.Append(text);
         }
+
+        public int ContentLength => _content.Length;
+
+        public string ContentFrom(int start) => _content.ToString(start, _content.Length - start);
 
         public void Usage(UsageReport usage)
         {
