@@ -35,7 +35,7 @@ internal sealed class UpstreamStream : IAsyncDisposable
     {
         _promptEstimate = promptEstimate;
         _response = response;
-        _reader = PipeReader.Create(body, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 512));
+        _reader = PipeReader.Create(body, UpstreamReading.Options);
         _rewriter = rewriter;
         _clientWantsUsage = clientWantsUsage;
         _options = options;

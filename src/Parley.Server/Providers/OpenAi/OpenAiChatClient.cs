@@ -32,8 +32,7 @@ internal sealed class OpenAiChatClient(string providerName, ProviderOptions opti
 
         var body = OpenAiRequestBody.Build(model, request, stream: true, Options.RequestUsage, withTools: Options.SupportsTools);
         using var response = await PostAsync(body, linked.Token, ct);
-        var reader = PipeReader.Create(await response.Content.ReadAsStreamAsync(linked.Token),
-            new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 512));
+        var reader = PipeReader.Create(await response.Content.ReadAsStreamAsync(linked.Token), UpstreamReading.Options);
         var parser = new ChunkParser();
         var updates = new List<ModelUpdate>(4);
         var started = false;
