@@ -1,7 +1,5 @@
 using System.Text;
 using System.Threading.Channels;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using Parley.Server.Infrastructure;
 using Parley.Server.Storage;
@@ -53,22 +51,7 @@ internal sealed class ClusterNotifier(DatabaseTarget target, IServiceProvider se
     public async Task NotifyAsync(ParleyDb db, IEnumerable<string> lines, CancellationToken ct)
     {
         if (!Enabled) return;
-        foreach (var payload in Payloads(lines))
-        {
-            await using var command = db.Database.GetDbConnection().CreateCommand();
-            command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-            command.CommandText = $"SELECT pg_notify('{Channel}', @payload)";
-            command.Parameters.Add(new NpgsqlParameter("payload", payload));
-            await db.Database.OpenConnectionAsync(ct);
-            try
-            {
-                await command.ExecuteScalarAsync(ct);
-            }
-            finally
-            {
-                await db.Database.CloseConnectionAsync();
-            }
-        }
+        foreach (var payload in Payloads(lines)) await RawSql.ExecuteAsync(db, $"SELECT pg_notify('{Channel}', @payload)", ct, ("@payload", payload));
     }
 
     // The same notifications as commands for a caller's own NpgsqlBatch, so that they cost no round trip of their own.
