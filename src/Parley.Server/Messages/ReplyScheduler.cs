@@ -45,11 +45,11 @@ internal sealed class ReplyScheduler(
     UserSendGate sends,
     TimeProvider clock)
 {
+    // The session is read by the turn's own statement (InsertTurnAsync) rather than before it: one round trip
+    // fewer on the way to the first token. So a send to someone else's session, or to none, is told apart from
+    // a busy one only after the insert found no free slot, and answers 404 like an unknown id.
     public async Task<ScheduleResult> SendAsync(string userId, string sessionId, SendMessageRequest body, CancellationToken ct)
     {
-        var session = await SessionQueries.Owned(db, sessionId, userId, ct);
-        if (session is null) return new ScheduleResult.NotFound("session");
-
         var errors = new FieldErrors();
         if (string.IsNullOrWhiteSpace(body.Content)) errors.Add("content", "Must not be empty.");
         errors.MaxLength("content", body.Content, limits.Value.MaxMessageChars);
@@ -58,7 +58,7 @@ internal sealed class ReplyScheduler(
         SessionsApi.CheckChoices(errors, body.PersonaId, body.Model, personas, models);
         if (errors.Any) return new ScheduleResult.Invalid(errors);
 
-        if (body.ClientMessageId is not null && await FindRepeatAsync(sessionId, body) is { } repeat) return repeat;
+        if (body.ClientMessageId is not null && await FindRepeatAsync(userId, sessionId, body) is { } repeat) return repeat;
         if (lifetime.ApplicationStopping.IsCancellationRequested) return new ScheduleResult.ShuttingDown();
         if (userLimits.TakeLocalSend(userId) is { } wait) return UserLimits.SendRateLimited(wait);
 
@@ -70,19 +70,22 @@ internal sealed class ReplyScheduler(
         using var gate = await writes.EnterAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         if (await userLimits.CheckTurnAsync(db, userId, ct) is { } limited) return limited;
+        // The persona and model left out of the request are the session's, filled in by InsertTurnAsync.
         var user = new Message
         {
             Id = Ids.New("msg"), SessionId = sessionId, UserId = userId, Role = "user", Content = body.Content!,
             Status = ReplyStatus.Complete, ClientMessageId = body.ClientMessageId, CreatedAt = now, CompletedAt = now,
-            PersonaId = body.PersonaId ?? session.PersonaId,
+            PersonaId = body.PersonaId,
         };
-        var reply = NewReply(replyId, user, body.Model ?? session.Model, body.PersonaId ?? session.PersonaId, now.AddTicks(1), job);
+        var reply = NewReply(replyId, user, body.Model, body.PersonaId, now.AddTicks(1), job);
+        ChatSession? session;
         try
         {
-            if (!await InsertTurnAsync(user, reply, job, ct))
+            session = await InsertTurnAsync(user, reply, job, ct);
+            if (session is null)
             {
                 await tx.RollbackAsync(ct);
-                return await RepeatOrBusyAsync(sessionId, body, ct);
+                return await RepeatOrBusyAsync(userId, sessionId, body, ct);
             }
             await tx.CommitAsync(ct);
         }
@@ -90,7 +93,7 @@ internal sealed class ReplyScheduler(
         {
             // A concurrent send with the same clientMessageId committed first.
             await tx.RollbackAsync(ct);
-            return await RepeatOrBusyAsync(sessionId, body, ct);
+            return await RepeatOrBusyAsync(userId, sessionId, body, ct);
         }
         Start(job, slot, new LoadedReply(reply, session, user, 0));
         return new ScheduleResult.Started(user, reply);
@@ -152,44 +155,56 @@ internal sealed class ReplyScheduler(
     }
 
     // Takes the session's running-reply slot and the turn's ordinal, then writes the user's message, the reply and
-    // its job (with this node's lease and the attempt's row when the send claims it). False, with nothing written,
-    // when the session has a reply running. On PostgreSQL it is all one statement, the inserts reading the ordinal
-    // from the slot's update, which saves a round trip; SQLite runs in-process and takes two commands.
-    private async Task<bool> InsertTurnAsync(Message user, Message reply, ClaimedJob? job, CancellationToken ct)
+    // its job (with this node's lease and the attempt's row when the send claims it), and returns the session as
+    // the slot's update left it, with the turn's persona and model filled in from it where the send named none.
+    // Null, with nothing written, when the user has no such session or it has a reply running. On PostgreSQL it
+    // is all one statement, the inserts reading the ordinal and the session's choices from the slot's update,
+    // which saves a round trip; SQLite runs in-process and takes two commands.
+    private async Task<ChatSession?> InsertTurnAsync(Message user, Message reply, ClaimedJob? job, CancellationToken ct)
     {
-        (string, object?)[] parameters =
-        [
-            ("@u_id", user.Id), ("@session", user.SessionId), ("@user", user.UserId), ("@u_content", user.Content), ("@u_status", user.Status),
-            ("@u_persona", user.PersonaId), ("@u_client", user.ClientMessageId), ("@no", false), ("@u_created", user.CreatedAt),
-            ("@r_id", reply.Id), ("@r_status", reply.Status), ("@r_model", reply.Model), ("@r_persona", reply.PersonaId), ("@r_created", reply.CreatedAt),
-            ("@attempts", job?.Attempt ?? 0), ("@owner", job?.Owner), ("@expires", job is null ? null : queue.LeaseExpiry(user.CreatedAt)),
-        ];
         var postgres = target.Kind == DatabaseKind.Postgres;
-        var turn = TurnSql[(postgres ? 2 : 0) + (job is null ? 0 : 1)];
-        object? next;
-        if (postgres)
+        ChatSession? session;
+        await using (var first = RawSql.Command(db, postgres ? TurnSql[2 + (job is null ? 0 : 1)] : SlotSql, TurnParameters(user, reply, job)))
+        await using (var reader = await first.ExecuteReaderAsync(ct))
         {
-            await using var all = RawSql.Command(db, turn, parameters);
-            next = await all.ExecuteScalarAsync(ct);
+            session = await reader.ReadAsync(ct) ? ReadSession(reader, user, reply) : null;
         }
-        else
+        if (session is null) return null;
+
+        user.Ordinal = reply.Ordinal = session.NextOrdinal;
+        user.PersonaId ??= session.PersonaId;
+        reply.PersonaId ??= session.PersonaId;
+        reply.Model ??= session.Model;
+        if (!postgres)
         {
-            await using (var slot = RawSql.Command(db, SlotSql, parameters)) next = await slot.ExecuteScalarAsync(ct);
-            if (next is not null)
-            {
-                await using var insert = RawSql.Command(db, turn, [.. parameters, ("@ordinal", Convert.ToInt32(next))]);
-                await insert.ExecuteNonQueryAsync(ct);
-            }
+            await using var insert = RawSql.Command(db, TurnSql[job is null ? 0 : 1], [.. TurnParameters(user, reply, job), ("@ordinal", user.Ordinal)]);
+            await insert.ExecuteNonQueryAsync(ct);
         }
-        if (next is null) return false;
-        user.Ordinal = reply.Ordinal = Convert.ToInt32(next);
-        return true;
+        return session;
     }
 
-    private const string SlotSql = """
+    private (string, object?)[] TurnParameters(Message user, Message reply, ClaimedJob? job) =>
+    [
+        ("@u_id", user.Id), ("@session", user.SessionId), ("@user", user.UserId), ("@u_content", user.Content), ("@u_status", user.Status),
+        ("@u_persona", user.PersonaId), ("@u_client", user.ClientMessageId), ("@no", false), ("@u_created", user.CreatedAt),
+        ("@r_id", reply.Id), ("@r_status", reply.Status), ("@r_model", reply.Model), ("@r_persona", reply.PersonaId), ("@r_created", reply.CreatedAt),
+        ("@attempts", job?.Attempt ?? 0), ("@owner", job?.Owner), ("@expires", job is null ? null : queue.LeaseExpiry(user.CreatedAt)),
+    ];
+
+    private static ChatSession ReadSession(DbDataReader reader, Message user, Message reply) => new()
+    {
+        Id = user.SessionId, UserId = user.UserId, NextOrdinal = Convert.ToInt32(reader.GetValue(0)), Title = reader.GetString(1),
+        AutoTitle = reader.GetBoolean(2), PersonaId = reader.GetString(3), Model = reader.GetString(4),
+        SystemPrompt = reader.IsDBNull(5) ? null : reader.GetString(5), CreatedAt = DateTime.SpecifyKind(reader.GetDateTime(6), DateTimeKind.Utc),
+        UpdatedAt = user.CreatedAt, MessageCount = Convert.ToInt32(reader.GetValue(7)), ActiveReplyId = reply.Id,
+    };
+
+    private const string SessionColumns = "next_ordinal, title, auto_title, persona_id, model, system_prompt, created_at, message_count";
+
+    private const string SlotSql = $"""
         UPDATE sessions SET active_reply_id = @r_id, next_ordinal = next_ordinal + 1, message_count = message_count + 2, updated_at = @u_created
         WHERE id = @session AND user_id = @user AND active_reply_id IS NULL
-        RETURNING next_ordinal
+        RETURNING {SessionColumns}
         """;
 
     // The turn's SQL for each database and whether the send claims the reply, built once: SQLite's inserts after
@@ -199,15 +214,18 @@ internal sealed class ReplyScheduler(
     private static string BuildTurnSql(bool postgres, bool claimed)
     {
         var (ordinal, from) = postgres ? ("slot.next_ordinal", " FROM slot") : ("@ordinal", "");
+        var (userPersona, replyPersona, replyModel) = postgres
+            ? ("COALESCE(@u_persona, slot.persona_id)", "COALESCE(@r_persona, slot.persona_id)", "COALESCE(@r_model, slot.model)")
+            : ("@u_persona", "@r_persona", "@r_model");
         List<string> inserts =
         [
             $"""
             INSERT INTO messages (id, session_id, user_id, parent_id, role, content, status, model, persona_id, client_message_id, ordinal, superseded, created_at, completed_at)
-            SELECT @u_id, @session, @user, NULL, 'user', @u_content, @u_status, NULL, @u_persona, @u_client, {ordinal}, @no, @u_created, @u_created{from}
+            SELECT @u_id, @session, @user, NULL, 'user', @u_content, @u_status, NULL, {userPersona}, @u_client, {ordinal}, @no, @u_created, @u_created{from}
             """,
             $"""
             INSERT INTO messages (id, session_id, user_id, parent_id, role, content, status, model, persona_id, client_message_id, ordinal, superseded, created_at, completed_at)
-            SELECT @r_id, @session, @user, @u_id, 'assistant', '', @r_status, @r_model, @r_persona, NULL, {ordinal}, @no, @r_created, NULL{from}
+            SELECT @r_id, @session, @user, @u_id, 'assistant', '', @r_status, {replyModel}, {replyPersona}, NULL, {ordinal}, @no, @r_created, NULL{from}
             """,
             claimed
                 ? $"""
@@ -219,27 +237,27 @@ internal sealed class ReplyScheduler(
         if (claimed) inserts.Add($"INSERT INTO reply_attempts (message_id, attempt, node_id, claimed_at) SELECT @r_id, @attempts, @owner, @u_created{from}");
         if (!postgres) return string.Join(";\n", inserts);
         var steps = string.Join(",\n", inserts.Select((insert, i) => $"turn{i} AS ({insert})"));
-        return $"WITH slot AS ({SlotSql}),\n{steps}\nSELECT next_ordinal FROM slot";
+        return $"WITH slot AS ({SlotSql}),\n{steps}\nSELECT {SessionColumns} FROM slot";
     }
 
-    private static Message NewReply(string id, Message user, string model, string personaId, DateTime at, ClaimedJob? job) => new()
+    private static Message NewReply(string id, Message user, string? model, string? personaId, DateTime at, ClaimedJob? job) => new()
     {
         Id = id, SessionId = user.SessionId, UserId = user.UserId, ParentId = user.Id, Role = "assistant",
         Status = job is null ? ReplyStatus.Queued : ReplyStatus.Generating, Model = model, PersonaId = personaId, Ordinal = user.Ordinal, CreatedAt = at,
     };
 
-    private async Task<ScheduleResult> RepeatOrBusyAsync(string sessionId, SendMessageRequest body, CancellationToken ct)
+    private async Task<ScheduleResult> RepeatOrBusyAsync(string userId, string sessionId, SendMessageRequest body, CancellationToken ct)
     {
-        if (body.ClientMessageId is not null && await FindRepeatAsync(sessionId, body) is { } repeat) return repeat;
-        var running = await db.Sessions.Where(s => s.Id == sessionId).Select(s => s.ActiveReplyId).FirstOrDefaultAsync(ct);
-        return running is null ? new ScheduleResult.NotFound("session") : new ScheduleResult.Busy(running);
+        if (body.ClientMessageId is not null && await FindRepeatAsync(userId, sessionId, body) is { } repeat) return repeat;
+        var session = await SessionQueries.Owned(db, sessionId, userId, ct);
+        return session is null ? new ScheduleResult.NotFound("session") : new ScheduleResult.Busy(session.ActiveReplyId ?? "");
     }
 
     // Idempotency: the same clientMessageId in the same session names the same send.
-    private async Task<ScheduleResult?> FindRepeatAsync(string sessionId, SendMessageRequest body)
+    private async Task<ScheduleResult?> FindRepeatAsync(string userId, string sessionId, SendMessageRequest body)
     {
         var user = await db.Messages.AsNoTracking()
-            .FirstOrDefaultAsync(m => m.SessionId == sessionId && m.ClientMessageId == body.ClientMessageId && m.Role == "user");
+            .FirstOrDefaultAsync(m => m.SessionId == sessionId && m.UserId == userId && m.ClientMessageId == body.ClientMessageId && m.Role == "user");
         if (user is null) return null;
         if (user.Content != body.Content) return new ScheduleResult.KeyReused();
         var reply = await db.Messages.AsNoTracking()
