@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Net.WebSockets;
 using System.Text;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Parley.Server.Auth;
 using Parley.Server.Generation;
@@ -15,7 +14,6 @@ namespace Parley.Server.Realtime;
 internal sealed record ReplySocketServices(
     ReplyEventReader Reader,
     IServiceScopeFactory Scopes,
-    IDbContextFactory<ParleyDb> Dbs,
     ParleyMetrics Metrics,
     IOptions<StreamingOptions> Options,
     StreamShutdown Shutdown,
@@ -179,7 +177,9 @@ internal sealed class ReplySocket(WebSocket socket, string userId, PresentedCred
         }
 
         if (!await SendAsync(ServerFrames.Ack(new AckFrame(send.ClientMessageId, user.ToDto(), reply.ToDto())), CancellationToken.None)) return;
-        await FollowAsync(reply.Id, 0, reply.Status);
+        var reading = await services.Reader.OpenAsync(reply.Id, userId, 0, connectionAborted);
+        if (reading is null) await SendErrorAsync(new ErrorFrame(RealtimeErrors.NotFound, "The message was deleted.") { MessageId = reply.Id });
+        else await FollowAsync(reply.Id, reading);
     }
 
     private static ErrorFrame SendError(ScheduleResult result) => result switch
@@ -215,15 +215,14 @@ internal sealed class ReplySocket(WebSocket socket, string userId, PresentedCred
             return;
         }
 
-        await using var db = await services.Dbs.CreateDbContextAsync(connectionAborted);
         // Owner-filtered: someone else's message is answered exactly as one that does not exist.
-        var status = await ReplyStatusQueries.OfUsersReply(db, subscribe.MessageId, userId, connectionAborted);
-        if (status is null)
+        var reading = await services.Reader.OpenAsync(subscribe.MessageId, userId, subscribe.After ?? 0, connectionAborted);
+        if (reading is null)
         {
             await SendErrorAsync(new ErrorFrame(RealtimeErrors.NotFound, "The message does not exist.") { MessageId = subscribe.MessageId });
             return;
         }
-        await FollowAsync(subscribe.MessageId, subscribe.After ?? 0, status);
+        await FollowAsync(subscribe.MessageId, reading);
     }
 
     private async Task CancelAsync(ClientFrame.Cancel cancel)
@@ -247,7 +246,7 @@ internal sealed class ReplySocket(WebSocket socket, string userId, PresentedCred
     // Starts following a reply from after `after`. Following a reply this socket already follows replaces the
     // earlier follower, which is stopped and finished before the new one sends anything, so the client never
     // gets the two interleaved.
-    private async Task FollowAsync(string messageId, long after, string status)
+    private async Task FollowAsync(string messageId, ReplyReading reading)
     {
         Follower? follower = new(messageId);
         Follower? previous;
@@ -259,16 +258,18 @@ internal sealed class ReplySocket(WebSocket socket, string userId, PresentedCred
         }
         if (follower is null)
         {
+            reading.Dispose();
             await SendErrorAsync(new ErrorFrame(RealtimeErrors.TooManySubscriptions,
                 $"This socket already follows {_options.WebSocketMaxSubscriptions} replies. Wait for one to finish.") { MessageId = messageId });
             return;
         }
         previous?.Stop.Cancel();
-        follower.Run = StreamAsync(follower, previous, after, status);
+        follower.Run = StreamAsync(follower, previous, reading);
     }
 
-    private async Task StreamAsync(Follower follower, Follower? previous, long after, string status)
+    private async Task StreamAsync(Follower follower, Follower? previous, ReplyReading reading)
     {
+        using var _ = reading;
         // Runs off the receive loop from here on.
         await Task.Yield();
         var ct = follower.Stop.Token;
@@ -279,7 +280,7 @@ internal sealed class ReplySocket(WebSocket socket, string userId, PresentedCred
             var done = false;
             using (services.Metrics.TrackStream())
             {
-                await foreach (var item in services.Reader.ReadAsync(follower.MessageId, after, status, ct))
+                await foreach (var item in reading.ReadAsync(ct))
                 {
                     if (ServerFrames.FromReader(item, idJson) is not { } frame) continue;
                     if (!await SendAsync(frame, ct)) return;

@@ -19,14 +19,10 @@ internal static class StreamApi
     // credential it was opened with, like a WebSocket: when that key is deleted, that session ends or the account
     // is disabled, the response ends, and the client's reconnection is refused.
     internal static async Task<Results<EmptyHttpResult, ProblemHttpResult, ValidationProblem>> Stream(
-        string id, long? after, HttpContext http, ParleyDb db, ReplyEventReader reader, IOptions<StreamingOptions> options,
+        string id, long? after, HttpContext http, ReplyEventReader reader, IOptions<StreamingOptions> options,
         StreamShutdown shutdown, CredentialResolver credentials, ParleyMetrics metrics)
     {
         var userId = http.User.UserId();
-        // Only replies have streams; a user message answers 404 like an unknown id.
-        var status = await ReplyStatusQueries.OfUsersReply(db, id, userId, http.RequestAborted);
-        if (status is null) return Problems.NotFound("message");
-
         var from = after;
         if (from is null && http.Request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } lastEventId)
         {
@@ -34,6 +30,10 @@ internal static class StreamApi
             from = parsed;
         }
         if (from < 0) return new FieldErrors().Add("after", "Must be 0 or more.").ToProblem();
+
+        // Only replies have streams; a user message answers 404 like an unknown id.
+        using var reading = await reader.OpenAsync(id, userId, from ?? 0, http.RequestAborted);
+        if (reading is null) return Problems.NotFound("message");
 
         var response = http.Response;
         response.ContentType = "text/event-stream; charset=utf-8";
@@ -52,7 +52,7 @@ internal static class StreamApi
         try
         {
             var text = new StringBuilder();
-            await foreach (var batch in reader.ReadBatchesAsync(id, from ?? 0, status, stop.Token))
+            await foreach (var batch in reading.ReadBatchesAsync(stop.Token))
             {
                 // One write and one flush per batch read from the store or the live buffer, not per event.
                 text.Clear();

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -16,20 +17,13 @@ internal sealed class StreamEventStore(IDbContextFactory<ParleyDb> dbs)
     public async Task<List<StreamEvent>> ReadAfterAsync(string messageId, long after, CancellationToken ct)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
-        var connection = db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(ct);
         try
         {
-            await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT seq, kind, data FROM stream_events WHERE message_id = @m AND seq > @a ORDER BY seq LIMIT " + PageSize;
-            RawSql.Parameter(command, "@m", messageId);
-            RawSql.Parameter(command, "@a", after);
-            var events = new List<StreamEvent>();
+            await using var command = RawSql.Command(db, PageSql, ("@m", messageId), ("@a", after));
             await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                events.Add(new StreamEvent { MessageId = messageId, Seq = reader.GetInt64(0), Kind = reader.GetString(1), Data = reader.GetString(2) });
-            }
+            var events = new List<StreamEvent>();
+            while (await reader.ReadAsync(ct)) events.Add(ReadEvent(reader, messageId, 0));
             return events;
         }
         finally
@@ -38,6 +32,47 @@ internal sealed class StreamEventStore(IDbContextFactory<ParleyDb> dbs)
             await db.Database.CloseConnectionAsync();
         }
     }
+
+    // The status of one of the user's replies and the first page of its events after `after`, in one query, which
+    // a stream opens with (on PostgreSQL the status and the page were two round trips on the way to the first
+    // token). Null for someone else's message, a user message or no message, so that all of them answer alike.
+    // Status and events come from one snapshot: a finished reply's page holds its `done`.
+    public async Task<(string Status, List<StreamEvent> Events)?> OpenAsync(string messageId, string userId, long after, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            await using var command = RawSql.Command(db, OpenSql, ("@m", messageId), ("@u", userId), ("@a", after));
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            if (!await reader.ReadAsync(ct)) return null;
+            var status = reader.GetString(0);
+            var events = new List<StreamEvent>();
+            if (reader.IsDBNull(1)) return (status, events);
+            do events.Add(ReadEvent(reader, messageId, 1));
+            while (await reader.ReadAsync(ct));
+            return (status, events);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private static readonly string PageSql = $"SELECT seq, kind, data FROM stream_events WHERE message_id = @m AND seq > @a ORDER BY seq LIMIT {PageSize}";
+
+    // The page joined to its reply's row, one row with no event when the page is empty.
+    private static readonly string OpenSql = $"""
+        SELECT r.status, e.seq, e.kind, e.data FROM messages r
+        LEFT JOIN ({PageSql}) e ON 1 = 1
+        WHERE r.id = @m AND r.user_id = @u AND r.role = 'assistant'
+        ORDER BY e.seq
+        """;
+
+    private static StreamEvent ReadEvent(DbDataReader reader, string messageId, int first) => new()
+    {
+        MessageId = messageId, Seq = reader.GetInt64(first), Kind = reader.GetString(first + 1), Data = reader.GetString(first + 2),
+    };
 
     // Inserts events with the context's connection, inside its current transaction if it has one.
     public static async Task InsertAsync(ParleyDb db, IReadOnlyList<StreamEvent> events, CancellationToken ct)

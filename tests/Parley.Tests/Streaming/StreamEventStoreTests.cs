@@ -51,7 +51,67 @@ public sealed class StreamEventStoreTests
         Assert.Empty(await app.Service<StreamEventStore>().ReadAfterAsync(reply, 1_999, CancellationToken.None));
     }
 
-    private static async Task<string> CompletedReplyAsync(ParleyApp app)
+    [Fact]
+    public async Task Opening_reads_the_status_and_the_page_after_the_position_only_for_the_replys_owner()
+    {
+        await using var app = new ParleyApp();
+        using var owner = app.NewClient();
+        await owner.SignUpAsync();
+        var session = (await owner.CreateSessionAsync()).Str("id");
+        var (user, reply) = await owner.SendAsync(session, "Hello");
+        var replyId = reply.Str("id");
+        await owner.WaitForReplyAsync(replyId);
+        var ownerId = (await owner.GetAsync("/api/me")).Str("id");
+        using var stranger = app.NewClient();
+        await stranger.SignUpAsync();
+        var strangerId = (await stranger.GetAsync("/api/me")).Str("id");
+        var store = app.Service<StreamEventStore>();
+        var all = await store.ReadAfterAsync(replyId, 0, CancellationToken.None);
+        Assert.True(all.Count >= 3, "a finished reply has its tokens and its done");
+
+        var opened = await store.OpenAsync(replyId, ownerId, 0, CancellationToken.None);
+        Assert.NotNull(opened);
+        Assert.Equal("complete", opened.Value.Status);
+        Assert.Equal(all.Select(e => (e.Seq, e.Kind, e.Data)), opened.Value.Events.Select(e => (e.Seq, e.Kind, e.Data)));
+
+        var middle = all[all.Count / 2].Seq;
+        var rest = await store.OpenAsync(replyId, ownerId, middle, CancellationToken.None);
+        Assert.Equal(all.Where(e => e.Seq > middle).Select(e => e.Seq), rest!.Value.Events.Select(e => e.Seq));
+
+        // Past the end: the status with an empty page.
+        var past = await store.OpenAsync(replyId, ownerId, all[^1].Seq, CancellationToken.None);
+        Assert.Equal(("complete", 0), (past!.Value.Status, past.Value.Events.Count));
+
+        // Someone else's reply, a user message and no message answer alike.
+        Assert.Null(await store.OpenAsync(replyId, strangerId, 0, CancellationToken.None));
+        Assert.Null(await store.OpenAsync(user.Str("id"), ownerId, 0, CancellationToken.None));
+        Assert.Null(await store.OpenAsync("msg_doesnotexist", ownerId, 0, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Opening_reads_one_page_at_most()
+    {
+        await using var app = new ParleyApp();
+        var reply = await CompletedReplyAsync(app);
+        var ownerId = await OwnerAsync(app, reply);
+        var events = Enumerable.Range(0, StreamEventStore.PageSize + 10)
+            .Select(i => new StreamEvent { MessageId = reply, Seq = 10_000 + i, Kind = "delta", Data = $"{{\"content\":\"{i}\"}}" }).ToList();
+        await using (var db = await app.Service<IDbContextFactory<ParleyDb>>().CreateDbContextAsync())
+        {
+            await StreamEventStore.InsertAsync(db, events, CancellationToken.None);
+        }
+
+        var opened = await app.Service<StreamEventStore>().OpenAsync(reply, ownerId, 9_999, CancellationToken.None);
+        Assert.Equal(events.Take(StreamEventStore.PageSize).Select(e => e.Seq), opened!.Value.Events.Select(e => e.Seq));
+    }
+
+    internal static async Task<string> OwnerAsync(ParleyApp app, string messageId)
+    {
+        await using var db = await app.Service<IDbContextFactory<ParleyDb>>().CreateDbContextAsync();
+        return await db.Messages.Where(m => m.Id == messageId).Select(m => m.UserId).SingleAsync();
+    }
+
+    internal static async Task<string> CompletedReplyAsync(ParleyApp app)
     {
         using var client = app.NewClient();
         await client.SignUpAsync();
