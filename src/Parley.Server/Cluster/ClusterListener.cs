@@ -18,6 +18,7 @@ internal sealed class ClusterListener(
     ReplySignal work,
     ReplyCancellations cancellations,
     CredentialCache credentials,
+    ClusterNotifier notifier,
     IOptions<ClusterOptions> options,
     ILogger<ClusterListener> logger) : BackgroundService
 {
@@ -73,14 +74,19 @@ internal sealed class ClusterListener(
         }
     }
 
-    private void Dispatch(string payload)
+    internal void Dispatch(string payload)
     {
+        var own = false;
         foreach (var line in payload.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             var parts = line.Split(' ');
             switch (parts[0])
             {
-                case "e" when parts.Length >= 2:
+                case "n" when parts.Length >= 2:
+                    own = parts[1] == notifier.Origin;
+                    break;
+                // This node's own events reached its readers when it committed them (ClusterNotifier.Origin).
+                case "e" when parts.Length >= 2 && !own:
                     live.Wake(parts[1]);
                     break;
                 case "s" when parts.Length >= 3:

@@ -15,6 +15,7 @@ namespace Parley.Server.Cluster;
 //   e  new events of a reply are committed          s  a reply's status changed (detail: the status)
 //   c  cancel this reply wherever it is generated   d  this reply was deleted with its conversation
 //   w  new work is queued                           a  a credential or an account changed (CredentialCache)
+//   n  the sending process (every payload's first line; see Origin)
 // Events are coalesced: one NOTIFY per flush transaction lists every reply it wrote, so PostgreSQL's work
 // grows with flushes (every FlushIntervalMs per node), not with tokens.
 internal sealed class ClusterNotifier(DatabaseTarget target, IServiceProvider services, ILogger<ClusterNotifier> logger) : IAsyncDisposable
@@ -29,6 +30,11 @@ internal sealed class ClusterNotifier(DatabaseTarget target, IServiceProvider se
     private Task? _sender;
 
     public bool Enabled => target.Kind == DatabaseKind.Postgres;
+
+    // This process's mark on its notifications. A node hears its own too, and wakes no reader for its own `e`
+    // lines: it published those events to its readers itself when it committed them (EventFlusher, ReplyLifecycle).
+    // At 100 replies on one node every reader was woken twice per token, the second time for nothing.
+    public string Origin { get; } = Guid.NewGuid().ToString("N")[..12];
 
     public static string Events(string messageId) => "e " + messageId;
 
@@ -91,20 +97,21 @@ internal sealed class ClusterNotifier(DatabaseTarget target, IServiceProvider se
         }
     }
 
-    private static IEnumerable<string> Payloads(IEnumerable<string> lines)
+    // The lines in as few payloads as fit, each starting with this process's origin line.
+    internal IEnumerable<string> Payloads(IEnumerable<string> lines)
     {
-        var payload = new StringBuilder();
+        var origin = "n " + Origin;
+        var payload = new StringBuilder(origin);
         foreach (var line in lines)
         {
-            if (payload.Length > 0 && Encoding.UTF8.GetByteCount(line) + payload.Length + 1 > MaxPayloadBytes)
+            if (payload.Length > origin.Length && Encoding.UTF8.GetByteCount(line) + payload.Length + 1 > MaxPayloadBytes)
             {
                 yield return payload.ToString();
-                payload.Clear();
+                payload.Clear().Append(origin);
             }
-            if (payload.Length > 0) payload.Append('\n');
-            payload.Append(line);
+            payload.Append('\n').Append(line);
         }
-        if (payload.Length > 0) yield return payload.ToString();
+        if (payload.Length > origin.Length) yield return payload.ToString();
     }
 
     public async ValueTask DisposeAsync()
