@@ -22,7 +22,9 @@ internal sealed class ContextBuilder(IOptionsMonitor<ContextOptions> options)
 
         // A session's turns are numbered from 1 (ReplyScheduler's slot takes next_ordinal + 1, which starts at 0), so
         // a session's first turn, the most common of all, has nothing earlier to read and skips the query.
-        var newestFirst = settings.MaxMessages == 0 || userMessage.Ordinal <= 1 ? [] : await NewestEarlierTurnsAsync(db, session.Id, userMessage.Ordinal, settings.MaxMessages, ct);
+        var newestFirst = settings.MaxMessages == 0 || userMessage.Ordinal <= 1
+            ? []
+            : await NewestEarlierTurnsAsync(db, session.Id, userMessage.Ordinal, settings.MaxMessages, ct);
 
         var budget = model.ContextWindow - settings.ReserveOutputTokens
             - TokenEstimator.EstimateMessage(system) - TokenEstimator.EstimateMessage(userMessage.Content);
