@@ -69,7 +69,6 @@ internal sealed class ReplyScheduler(
         var job = slot is null ? null : queue.ClaimAtSend(replyId);
         using var gate = await writes.EnterAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        if (await userLimits.CheckTurnAsync(db, userId, ct) is { } limited) return limited;
         // The persona and model left out of the request are the session's, filled in by InsertTurnAsync.
         var user = new Message
         {
@@ -81,7 +80,12 @@ internal sealed class ReplyScheduler(
         ChatSession? session;
         try
         {
-            session = await InsertTurnAsync(user, reply, job, ct);
+            (session, var limited) = await InsertTurnAsync(user, reply, job, ct);
+            if (limited is not null)
+            {
+                await tx.RollbackAsync(ct);
+                return limited;
+            }
             if (session is null)
             {
                 await tx.RollbackAsync(ct);
@@ -154,22 +158,33 @@ internal sealed class ReplyScheduler(
         else signal.NewWork();
     }
 
-    // Takes the session's running-reply slot and the turn's ordinal, then writes the user's message, the reply and
-    // its job (with this node's lease and the attempt's row when the send claims it), and returns the session as
-    // the slot's update left it, with the turn's persona and model filled in from it where the send named none.
-    // Null, with nothing written, when the user has no such session or it has a reply running. On PostgreSQL it
-    // is all one statement, the inserts reading the ordinal and the session's choices from the slot's update,
-    // which saves a round trip; SQLite runs in-process and takes two commands.
-    private async Task<ChatSession?> InsertTurnAsync(Message user, Message reply, ClaimedJob? job, CancellationToken ct)
+    // Checks the user's limits, then takes the session's running-reply slot and the turn's ordinal, writes the
+    // user's message, the reply and its job (with this node's lease and the attempt's row when the send claims
+    // it), and returns the session as the slot's update left it, with the turn's persona and model filled in from
+    // it where the send named none. Returns the limit instead when the user is over one, and no session when the
+    // user has no such session or it has a reply running; the caller rolls back what was written then. On
+    // PostgreSQL it is all one round trip, the limits' columns read in the turn's own statement (after the user's
+    // lock, UserLimits.PostgresLock) and the inserts reading the ordinal and the session's choices from the
+    // slot's update: a refused send's rows are written and rolled back, which costs less than a round trip of its
+    // own for every send. SQLite runs in-process and takes three commands.
+    private async Task<(ChatSession? Session, ScheduleResult.Limited? Limited)> InsertTurnAsync(Message user, Message reply, ClaimedJob? job, CancellationToken ct)
     {
         var postgres = target.Kind == DatabaseKind.Postgres;
+        if (!postgres && await userLimits.CheckTurnAsync(db, user.UserId, ct) is { } over) return (null, over);
+        var hit = postgres ? userLimits.SendHit(user.UserId) : null;
         ChatSession? session;
-        await using (var first = RawSql.Command(db, postgres ? TurnSql[2 + (job is null ? 0 : 1)] : SlotSql, TurnParameters(user, reply, job)))
+        await using (var first = postgres
+            ? RawSql.Command(db, TurnSql[2 + (job is null ? 0 : 1)], [.. TurnParameters(user, reply, job), .. userLimits.Parameters(hit)])
+            : RawSql.Command(db, SlotSql, TurnParameters(user, reply, job)))
         await using (var reader = await first.ExecuteReaderAsync(ct))
         {
-            session = await reader.ReadAsync(ct) ? ReadSession(reader, user, reply) : null;
+            if (postgres) await reader.NextResultAsync(ct);
+            var row = await reader.ReadAsync(ct);
+            if (postgres && await userLimits.JudgeAsync(reader, hit, ct) is { } limited) return (null, limited);
+            var at = postgres ? UserLimits.ColumnCount : 0;
+            session = row && !reader.IsDBNull(at) ? ReadSession(reader, at, user, reply) : null;
         }
-        if (session is null) return null;
+        if (session is null) return (null, null);
 
         user.Ordinal = reply.Ordinal = session.NextOrdinal;
         user.PersonaId ??= session.PersonaId;
@@ -180,7 +195,7 @@ internal sealed class ReplyScheduler(
             await using var insert = RawSql.Command(db, TurnSql[job is null ? 0 : 1], [.. TurnParameters(user, reply, job), ("@ordinal", user.Ordinal)]);
             await insert.ExecuteNonQueryAsync(ct);
         }
-        return session;
+        return (session, null);
     }
 
     private (string, object?)[] TurnParameters(Message user, Message reply, ClaimedJob? job) =>
@@ -191,12 +206,14 @@ internal sealed class ReplyScheduler(
         ("@attempts", job?.Attempt ?? 0), ("@owner", job?.Owner), ("@expires", job is null ? null : queue.LeaseExpiry(user.CreatedAt)),
     ];
 
-    private static ChatSession ReadSession(DbDataReader reader, Message user, Message reply) => new()
+    // The session's columns from `at` on.
+    private static ChatSession ReadSession(DbDataReader reader, int at, Message user, Message reply) => new()
     {
-        Id = user.SessionId, UserId = user.UserId, NextOrdinal = Convert.ToInt32(reader.GetValue(0)), Title = reader.GetString(1),
-        AutoTitle = reader.GetBoolean(2), PersonaId = reader.GetString(3), Model = reader.GetString(4),
-        SystemPrompt = reader.IsDBNull(5) ? null : reader.GetString(5), CreatedAt = DateTime.SpecifyKind(reader.GetDateTime(6), DateTimeKind.Utc),
-        UpdatedAt = user.CreatedAt, MessageCount = Convert.ToInt32(reader.GetValue(7)), ActiveReplyId = reply.Id,
+        Id = user.SessionId, UserId = user.UserId, NextOrdinal = Convert.ToInt32(reader.GetValue(at)), Title = reader.GetString(at + 1),
+        AutoTitle = reader.GetBoolean(at + 2), PersonaId = reader.GetString(at + 3), Model = reader.GetString(at + 4),
+        SystemPrompt = reader.IsDBNull(at + 5) ? null : reader.GetString(at + 5),
+        CreatedAt = DateTime.SpecifyKind(reader.GetDateTime(at + 6), DateTimeKind.Utc),
+        UpdatedAt = user.CreatedAt, MessageCount = Convert.ToInt32(reader.GetValue(at + 7)), ActiveReplyId = reply.Id,
     };
 
     private const string SessionColumns = "next_ordinal, title, auto_title, persona_id, model, system_prompt, created_at, message_count";
@@ -237,7 +254,14 @@ internal sealed class ReplyScheduler(
         if (claimed) inserts.Add($"INSERT INTO reply_attempts (message_id, attempt, node_id, claimed_at) SELECT @r_id, @attempts, @owner, @u_created{from}");
         if (!postgres) return string.Join(";\n", inserts);
         var steps = string.Join(",\n", inserts.Select((insert, i) => $"turn{i} AS ({insert})"));
-        return $"WITH slot AS ({SlotSql}),\n{steps}\nSELECT {SessionColumns} FROM slot";
+        var session = string.Join(", ", SessionColumns.Split(", ").Select(column => "slot." + column));
+        return $"""
+            {UserLimits.PostgresLock}
+            WITH {RateWindows.HitSql},
+            slot AS ({SlotSql}),
+            {steps}
+            SELECT {UserLimits.PostgresColumns}, {session} FROM hit LEFT JOIN slot ON true
+            """;
     }
 
     private static Message NewReply(string id, Message user, string? model, string? personaId, DateTime at, ClaimedJob? job) => new()

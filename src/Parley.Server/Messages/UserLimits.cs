@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Threading.RateLimiting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -18,7 +19,7 @@ internal sealed class UserLimits(IOptions<LimitsOptions> options, RateWindows sh
     private readonly PartitionedRateLimiter<string> _keyRequests = PerWindow(options.Value.KeyRequestsPerMinute, TimeSpan.FromMinutes(1));
 
     // Counts one send on SQLite, in this process; returns how long to wait when the user is over the rate. On
-    // PostgreSQL the send is counted in its own transaction instead (CheckTurnAsync).
+    // PostgreSQL the send is counted in its own transaction instead (Columns).
     public TimeSpan? TakeLocalSend(string userId) => shared.Enabled ? null : Take(_sends, userId);
 
     // Counts one /v1 request of an API key. Returns how long to wait when the key is over its rate.
@@ -32,57 +33,79 @@ internal sealed class UserLimits(IOptions<LimitsOptions> options, RateWindows sh
         var quota = ownQuota ?? options.Value.DailyTokenQuota;
         if (quota <= 0) return null;
         await using var db = await dbs.CreateDbContextAsync(ct);
-        return await CheckQuotaAsync(db, userId, quota, ct);
-    }
-
-    private async Task<ScheduleResult.Limited?> CheckQuotaAsync(ParleyDb db, string userId, long quota, CancellationToken ct)
-    {
-        if (quota <= 0) return null;
-        var now = clock.GetUtcNow().UtcDateTime;
-        var today = now.Date;
+        var today = clock.GetUtcNow().UtcDateTime.Date;
         var spent = await db.UsageRecords.Where(u => u.UserId == userId && u.CreatedAt >= today)
             .SumAsync(u => (long)u.PromptTokens + u.CompletionTokens, ct);
-        if (spent < quota) return null;
+        return spent < quota ? null : QuotaSpent(quota);
+    }
+
+    private ScheduleResult.Limited QuotaSpent(long quota)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
         return new ScheduleResult.Limited("daily_quota",
             $"You have used your {quota} tokens for today (UTC). The quota resets at midnight UTC.",
-            today.AddDays(1) - now);
+            now.Date.AddDays(1) - now);
     }
+
+    // A send's limits, read in one round trip, as columns of a statement (with @user and Parameters):
+    // the user's own cap and quota (null unless an administrator set them), their running replies, and what they
+    // spent today (0 unless a quota applies). On PostgreSQL two nodes may take sends of one user at the same
+    // moment: the PostgresLock statement, run first in the same round trip and held to the end of the send's
+    // transaction, makes them count one after the other, so the cap holds across nodes; and PostgresColumns
+    // count the send in the user's shared rate window (`WITH {RateWindows.HitSql} … FROM hit`). A send refused
+    // or rolled back is not counted, so a Retry-After errs long by one send. The send reads them in its turn's own
+    // statement on PostgreSQL (ReplyScheduler), everything else through CheckTurnAsync.
+    internal const string Columns = """
+        (SELECT max_concurrent_replies FROM users WHERE id = @user),
+        (SELECT daily_token_quota FROM users WHERE id = @user),
+        (SELECT COUNT(*) FROM messages WHERE user_id = @user AND status IN (@queued, @generating)),
+        (SELECT COALESCE(SUM(prompt_tokens + completion_tokens), 0) FROM usage_records
+         WHERE user_id = @user AND created_at >= @today AND COALESCE((SELECT daily_token_quota FROM users WHERE id = @user), @quota) > 0)
+        """;
+
+    internal const string PostgresLock = "SELECT pg_advisory_xact_lock(hashtextextended(@user, 0));";
+
+    internal const string PostgresColumns = $"{Columns},\n{RateWindows.HitColumns}";
+
+    internal const int ColumnCount = 6;
+
+    // The send's hit on the user's shared rate window, on PostgreSQL; null on SQLite, which counts in memory.
+    public RateHit? SendHit(string userId) => shared.Enabled ? shared.Hit("send:" + userId) : null;
+
+    // The columns' parameters other than @user.
+    public (string Name, object? Value)[] Parameters(RateHit? hit) =>
+    [
+        ("@queued", ReplyStatus.Queued), ("@generating", ReplyStatus.Generating),
+        ("@today", clock.GetUtcNow().UtcDateTime.Date), ("@quota", options.Value.DailyTokenQuota), .. hit?.Parameters ?? [],
+    ];
 
     // Checked inside the send's transaction, so the count includes replies committed a moment ago.
     public async Task<ScheduleResult.Limited?> CheckTurnAsync(ParleyDb db, string userId, CancellationToken ct)
     {
+        var hit = SendHit(userId);
+        var sql = hit is null ? $"SELECT {Columns}" : $"{PostgresLock}\nWITH {RateWindows.HitSql}\nSELECT {PostgresColumns} FROM hit";
+        await using var command = RawSql.Command(db, sql, [("@user", userId), .. Parameters(hit)]);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (hit is not null) await reader.NextResultAsync(ct);
+        await reader.ReadAsync(ct);
+        return await JudgeAsync(reader, hit, ct);
+    }
+
+    // Reads the columns, the first of the reader's current row, and says which limit, if any, the send is over:
+    // the rate first, then the cap, then the quota.
+    public async Task<ScheduleResult.Limited?> JudgeAsync(DbDataReader reader, RateHit? hit, CancellationToken ct)
+    {
         var settings = options.Value;
-        // The user's own settings, when an administrator set them, and their running replies, in one read. On
-        // PostgreSQL two nodes may take sends of one user at the same moment: a lock per user, taken in the same
-        // round trip and held to the end of the send's transaction, makes them count one after the other, so the
-        // cap holds across nodes. The same round trip counts the send in the user's shared rate window; a send
-        // refused here or rolled back later is not counted, so its Retry-After errs long by one send.
-        var hit = shared.Enabled ? shared.Hit("send:" + userId) : null;
-        int? ownCap;
-        long? ownQuota;
-        long running;
-        const string limits = """
-            (SELECT max_concurrent_replies FROM users WHERE id = @user),
-            (SELECT daily_token_quota FROM users WHERE id = @user),
-            (SELECT COUNT(*) FROM messages WHERE user_id = @user AND status IN (@queued, @generating))
-            """;
-        var sql = hit is null
-            ? $"SELECT {limits}"
-            : $"SELECT pg_advisory_xact_lock(hashtextextended(@user, 0));\nWITH {RateWindows.HitSql}\nSELECT {limits}, {RateWindows.HitColumns} FROM hit";
-        await using (var command = RawSql.Command(db, sql, [("@user", userId), ("@queued", ReplyStatus.Queued), ("@generating", ReplyStatus.Generating), .. hit?.Parameters ?? []]))
-        await using (var reader = await command.ExecuteReaderAsync(ct))
+        var ownCap = reader.IsDBNull(0) ? (int?)null : Convert.ToInt32(reader.GetValue(0));
+        var ownQuota = reader.IsDBNull(1) ? (long?)null : Convert.ToInt64(reader.GetValue(1));
+        var running = Convert.ToInt64(reader.GetValue(2));
+        var spent = Convert.ToInt64(reader.GetValue(3));
+        if (hit is not null)
         {
-            if (hit is not null) await reader.NextResultAsync(ct);
-            await reader.ReadAsync(ct);
-            ownCap = reader.IsDBNull(0) ? null : Convert.ToInt32(reader.GetValue(0));
-            ownQuota = reader.IsDBNull(1) ? null : Convert.ToInt64(reader.GetValue(1));
-            running = Convert.ToInt64(reader.GetValue(2));
-            if (hit?.Wait(Convert.ToInt64(reader.GetValue(3)), Convert.ToInt64(reader.GetValue(4)), settings.SendsPerMinute) is { } wait)
-            {
-                return SendRateLimited(wait);
-            }
+            var wait = hit.Wait(Convert.ToInt64(reader.GetValue(4)), Convert.ToInt64(reader.GetValue(5)), settings.SendsPerMinute);
+            if (wait is not null) return SendRateLimited(wait.Value);
+            await shared.SweepAsync(hit, ct);
         }
-        if (hit is not null) await shared.SweepAsync(hit, ct);
         var cap = ownCap ?? settings.MaxConcurrentReplies;
         if (running >= cap)
         {
@@ -90,8 +113,8 @@ internal sealed class UserLimits(IOptions<LimitsOptions> options, RateWindows sh
                 $"You already have {running} replies running; the limit is {cap}. Wait for one to finish or cancel it.",
                 TimeSpan.FromSeconds(5));
         }
-
-        return await CheckQuotaAsync(db, userId, ownQuota ?? settings.DailyTokenQuota, ct);
+        var quota = ownQuota ?? settings.DailyTokenQuota;
+        return quota > 0 && spent >= quota ? QuotaSpent(quota) : null;
     }
 
     public static ScheduleResult.Limited SendRateLimited(TimeSpan wait) => new("rate",

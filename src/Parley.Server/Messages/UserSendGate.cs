@@ -1,7 +1,7 @@
 namespace Parley.Server.Messages;
 
 // One send (or regeneration) of a user at a time on this node. Sends of one user are ordered anyway: on
-// PostgreSQL by the per-user advisory lock that UserLimits.CheckTurnAsync takes inside the send's
+// PostgreSQL by the per-user advisory lock (UserLimits.PostgresLock) taken inside the send's
 // transaction, on SQLite by the WriteGate. But each send waiting for that lock would hold a pooled connection and
 // an open transaction while it waits, so a burst of one user's sends (one API key driving a hundred
 // conversations) took the whole connection pool and starved the writers of every reply on the node (measured

@@ -48,6 +48,8 @@ public sealed class UserLimitTests
         var third = await client.CreateSessionAsync();
         var refused = await client.PostAsync($"/api/sessions/{third.Str("id")}/messages", new { content = "three" }, HttpStatusCode.TooManyRequests);
         Assert.Equal("concurrent_replies", refused.Str("limit"));
+        Assert.Equal(0, (await client.GetAsync($"/api/sessions/{third.Str("id")}")).GetProperty("messageCount").GetInt32());
+        Assert.Equal(0, (await client.GetAsync($"/api/sessions/{third.Str("id")}/messages")).GetProperty("items").GetArrayLength());
 
         await client.PostAsync($"/api/messages/{first.Str("id")}/cancel", null, HttpStatusCode.Accepted);
         await client.WaitForReplyAsync(first.Str("id"));
@@ -69,6 +71,9 @@ public sealed class UserLimitTests
         Assert.Equal("daily_quota", problem.Str("limit"));
         var wait = response.Headers.RetryAfter!.Delta!.Value;
         Assert.InRange(wait, TimeSpan.FromSeconds(1), TimeSpan.FromHours(24));
+        // Nothing of the refused send was kept.
+        Assert.Equal(2, (await client.GetAsync($"/api/sessions/{session.Str("id")}")).GetProperty("messageCount").GetInt32());
+        Assert.Equal(2, (await client.GetAsync($"/api/sessions/{session.Str("id")}/messages")).GetProperty("items").GetArrayLength());
 
         using var other = app.NewClient();
         await other.SignUpAsync();
