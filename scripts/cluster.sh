@@ -43,6 +43,8 @@ as_pg psql -h 127.0.0.1 -p "$pg_port" -U postgres -qc "CREATE DATABASE parley" >
 echo "Building Parley..."
 dotnet build src/Parley.Server -c Release -o "$work/app" --nologo -v quiet >/dev/null
 
+# The collector's gen1 cap that Parley is run with (README, Configuration).
+export DOTNET_GCGen1MaxBudget=0x600000
 export ConnectionStrings__Parley="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=parley"
 for i in $(seq 0 $((NODES - 1))); do
   port=$((FIRST_PORT + i))

@@ -145,6 +145,9 @@ async Task<ServerProcess> StartParleyAsync(string? connectionString)
         ["Parley:Limits:SendsPerMinute"] = "1000000",
         ["Parley:Limits:KeyRequestsPerMinute"] = "1000000",
         ["Parley:Limits:MaxConcurrentReplies"] = "10000",
+        // The collector's gen1 cap that Parley is run with (its launchSettings.json and the README's
+        // Configuration); it has no runtimeconfig name, so it travels in the environment. --server-env overrides it.
+        ["DOTNET_GCGen1MaxBudget"] = "0x600000",
     };
     foreach (var (name, value) in options.ServerEnvironment) settings[name] = value;
     return await ServerProcess.StartParleyAsync(settings, connectionString);
