@@ -38,8 +38,7 @@ internal sealed class ReplyGenerator(
 {
     public async Task RunAsync(ClaimedJob job, CancellationToken handBack)
     {
-        await using var db = await dbs.CreateDbContextAsync(handBack);
-        var loaded = job.Loaded ?? await LoadAsync(db, job.MessageId, handBack);
+        var loaded = job.Loaded ?? await LoadAsync(job.MessageId, handBack);
         if (loaded is null) return; // Deleted with its session; the job row went with it.
         var (reply, session) = (loaded.Reply, loaded.Session);
 
@@ -59,7 +58,7 @@ internal sealed class ReplyGenerator(
         {
             if (!await lifecycle.StartAsync(job, handBack)) return; // Cancelled while queued, or taken over.
             metrics.ReplyStarted(reply.Model ?? session.Model);
-            await GenerateAsync(db, reply, session, loaded.UserMessage, loaded.LastSeq, job, cancel.Token, handBack);
+            await GenerateAsync(reply, session, loaded.UserMessage, loaded.LastSeq, job, cancel.Token, handBack);
         }
         finally
         {
@@ -68,17 +67,22 @@ internal sealed class ReplyGenerator(
         }
     }
 
-    // The reply, its session, the user message it answers and the last event an earlier attempt stored, in one read.
-    private static Task<LoadedReply?> LoadAsync(ParleyDb db, string messageId, CancellationToken ct) => (
+    // The reply, its session, the user message it answers and the last event an earlier attempt stored, in one read,
+    // on a context leased for the read alone (ContextBuilder says why).
+    private async Task<LoadedReply?> LoadAsync(string messageId, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await (
             from r in db.Messages.AsNoTracking()
             where r.Id == messageId
             join s in db.Sessions.AsNoTracking() on r.SessionId equals s.Id
             join p in db.Messages.AsNoTracking() on r.ParentId equals p.Id into parents
             from p in parents.DefaultIfEmpty()
             select new LoadedReply(r, s, p, db.StreamEvents.Where(e => e.MessageId == r.Id).Max(e => (long?)e.Seq) ?? 0))
-        .FirstOrDefaultAsync(ct);
+            .FirstOrDefaultAsync(ct);
+    }
 
-    private async Task GenerateAsync(ParleyDb db, Message reply, ChatSession session, Message? userMessage, long lastSeq, ClaimedJob job,
+    private async Task GenerateAsync(Message reply, ChatSession session, Message? userMessage, long lastSeq, ClaimedJob job,
         CancellationToken cancel, CancellationToken handBack)
     {
         await using var writer = new StreamEventWriter(reply.Id, lastSeq, flusher, job.Lease);
@@ -100,7 +104,7 @@ internal sealed class ReplyGenerator(
                 ?? throw new ModelFailure(ErrorCodes.ModelUnavailable, $"The model '{reply.Model ?? session.Model}' is no longer configured on this server.");
             var persona = personas.Find(reply.PersonaId ?? session.PersonaId) ?? personas.Find(PersonaCatalog.DefaultId)!;
             if (userMessage is null) throw new InvalidOperationException($"Reply {reply.Id} answers no stored user message.");
-            request = await contextBuilder.BuildAsync(db, reply, userMessage, session, persona, model, linked.Token);
+            request = await contextBuilder.BuildAsync(reply, userMessage, session, persona, model, linked.Token);
             await StreamWithToolsAsync(model, request, run, writer, linked.Token);
             outcome = run.Outcome(reply.Id, session.Id, ReplyStatus.Complete, model.Id);
         }
