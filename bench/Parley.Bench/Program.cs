@@ -105,12 +105,14 @@ async Task RunStepsAsync(string scenario, Func<StreamStats, CancellationToken, T
         using var watch = server is null ? null : new ServerMonitor(server);
         watch?.Begin();
         var upstreamCpuAtStart = upstream?.CpuTime();
+        var cores = new CoreMeter(upstream, server);
         var clock = Stopwatch.StartNew();
         // A live line on a terminal; a log (CI) gets only the line per step.
         var stats = await LoadStep.RunAsync(users, options.Duration, oneStream, Console.IsOutputRedirected ? null : perUser =>
             Console.Write($"\r  {scenario,-14} {users,5} streams  {clock.Elapsed.TotalSeconds,5:0.0} s  " +
                 $"{perUser.Sum(s => s.Streams),7} done  {perUser.Sum(s => s.Tokens),9} tokens  {perUser.Sum(s => s.Stalls),5} stalls  {perUser.Sum(s => s.Errors),4} errors "));
         var seconds = clock.Elapsed.TotalSeconds;
+        var coreUse = cores.Stop();
         var parley = watch?.End();
         var upstreamCpu = upstream is null ? (TimeSpan?)null : upstream.CpuTime() - upstreamCpuAtStart!.Value;
 
@@ -124,10 +126,11 @@ async Task RunStepsAsync(string scenario, Func<StreamStats, CancellationToken, T
             parley is { } p1 && stats.Tokens > 0 ? p1.CpuSeconds / stats.Tokens * 1000 : null,
             upstreamCpu is { } cpu && stats.Tokens > 0 ? cpu.TotalSeconds / stats.Tokens * 1000 : null,
             watch?.IdleRssMiB, parley?.PeakRssMiB,
-            parley is { } p2 ? Math.Max(0, p2.PeakRssMiB - watch!.IdleRssMiB) * 1024 / users : null);
+            parley is { } p2 ? Math.Max(0, p2.PeakRssMiB - watch!.IdleRssMiB) * 1024 / users : null,
+            coreUse);
         results.Steps.Add(step);
         Console.WriteLine($"\r  {scenario,-14} {users,5} streams  ttft p50/p99 {ttft.P50,7:0.0}/{ttft.P99,7:0.0} ms  token p99 {token.P99,8:0} µs  " +
-            $"gap p99 {step.GapMs.P99,6:0.0} ms  stalls {stats.Stalls,5}  errors {stats.Errors,4}{(stats.FirstError is null ? "" : "  first: " + stats.FirstError)}");
+            $"gap p99 {step.GapMs.P99,6:0.0} ms  stalls {stats.Stalls,5}  errors {stats.Errors,4}  cores {SummaryTable.Cores(coreUse)}{(stats.FirstError is null ? "" : "  first: " + stats.FirstError)}");
     }
 }
 

@@ -103,15 +103,10 @@ internal sealed class ServerProcess : IAsyncDisposable
         return 0;
     }
 
-    // CPU time the server has used, user and system, from /proc/<pid>/stat (in clock ticks of 1/100 s).
-    public TimeSpan CpuTime()
-    {
-        var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
-        // Fields after the command name, which is in parentheses and may contain spaces.
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        var ticks = long.Parse(fields[11]) + long.Parse(fields[12]);
-        return TimeSpan.FromSeconds(ticks / 100.0);
-    }
+    // CPU time the server has used, user and kernel, from /proc.
+    public CpuTicks CpuTicks() => Load.CpuTicks.OfProcess(_process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    public TimeSpan CpuTime() => TimeSpan.FromSeconds(CpuTicks().Total / Load.CpuTicks.PerSecond);
 
     internal static int FreePort()
     {

@@ -1,3 +1,5 @@
+using Parley.Bench.Load;
+
 namespace Parley.Bench.Report;
 
 internal sealed record Percentiles(double P50, double P95, double P99, double Max, int Count)
@@ -32,7 +34,8 @@ internal sealed record StepResult(
     double? FakeLlmCpuSecondsPer1000Tokens,
     double? ServerIdleRssMiB,
     double? ServerPeakRssMiB,
-    double? ServerKiBPerStream);
+    double? ServerKiBPerStream,
+    CoreUse Cores);
 
 internal sealed record HistoryResult(int ShortMessages, int LongMessages, Percentiles ShortMs, Percentiles LongMs)
 {
@@ -53,4 +56,18 @@ internal sealed record BenchResults(
     public int? MostStreamsWithoutStall(string scenario) =>
         Steps.Where(s => s.Scenario == scenario && s.Stalls == 0 && s.Errors == 0 && s.Streams > 0)
             .Select(s => (int?)s.Concurrency).Max();
+
+    // Memory per active stream as the least-squares slope of each step's growth (peak − idle RSS) against its
+    // streams: what one more stream costs. A step's own quotient also divides by its streams the few hundred
+    // KiB by which a process's RSS moves at any load, which at one stream reads as hundreds of KiB per stream.
+    // Fitted over the steps of 10 streams and more, and only where there are three of them.
+    public double? KiBPerStreamFitted(string scenario)
+    {
+        var points = Steps.Where(s => s.Scenario == scenario && s.Concurrency >= 10 && s.ServerPeakRssMiB is not null)
+            .Select(s => (X: (double)s.Concurrency, Y: (s.ServerPeakRssMiB!.Value - s.ServerIdleRssMiB!.Value) * 1024)).ToList();
+        if (points.Select(p => p.X).Distinct().Count() < 3) return null;
+        var meanX = points.Average(p => p.X);
+        var meanY = points.Average(p => p.Y);
+        return points.Sum(p => (p.X - meanX) * (p.Y - meanY)) / points.Sum(p => (p.X - meanX) * (p.X - meanX));
+    }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Parley.Bench.Load;
 
 namespace Parley.Bench.Report;
 
@@ -9,8 +10,8 @@ internal static class SummaryTable
     public static string Render(BenchResults results)
     {
         var text = new StringBuilder();
-        text.AppendLine("| scenario | streams | ttft p50 / p95 / p99 ms | added ttft p50 / p99 ms | token latency p99 µs | added p99 µs | gap p99 ms | stalls | errors | CPU s / 1k tokens | FakeLlm CPU s / 1k tokens | RSS idle → peak MiB | KiB / stream |");
-        text.AppendLine("| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
+        text.AppendLine("| scenario | streams | ttft p50 / p95 / p99 ms | added ttft p50 / p99 ms | token latency p99 µs | added p99 µs | gap p99 ms | stalls | errors | CPU s / 1k tokens | FakeLlm CPU s / 1k tokens | RSS idle → peak MiB | KiB / stream | cores busy: client + FakeLlm + Parley + other (kernel) |");
+        text.AppendLine("| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |");
         foreach (var s in results.Steps)
         {
             text.AppendLine(string.Join(" | ",
@@ -26,12 +27,20 @@ internal static class SummaryTable
                 s.ServerCpuSecondsPer1000Tokens is { } cpu ? F(cpu, "0.000") : "–",
                 s.FakeLlmCpuSecondsPer1000Tokens is { } fakeCpu ? F(fakeCpu, "0.000") : "–",
                 s.ServerIdleRssMiB is { } idle ? $"{F(idle, "0")} → {F(s.ServerPeakRssMiB!.Value, "0")}" : "–",
-                (s.ServerKiBPerStream is { } perStream ? F(perStream, "0") : "–") + " |"));
+                s.ServerKiBPerStream is { } perStream ? F(perStream, "0") : "–",
+                Cores(s.Cores) + " |"));
         }
         text.AppendLine();
         foreach (var scenario in results.Steps.Select(s => s.Scenario).Distinct())
         {
             text.AppendLine($"Most concurrent streams with no stall, {scenario}: {results.MostStreamsWithoutStall(scenario)?.ToString(CultureInfo.InvariantCulture) ?? "none"}");
+        }
+        foreach (var scenario in results.Steps.Select(s => s.Scenario).Distinct())
+        {
+            if (results.KiBPerStreamFitted(scenario) is { } slope)
+            {
+                text.AppendLine($"Parley's memory per active stream, {scenario}: {F(slope, "0")} KiB (slope of peak − idle RSS against streams, over the steps)");
+            }
         }
         if (results.History is { } h)
         {
@@ -45,6 +54,10 @@ internal static class SummaryTable
         }
         return text.ToString();
     }
+
+    // e.g. "1.96: 0.41 + 0.55 + 0.98 + 0.02 (1.01)", of the machine's Environment.ProcessorCount.
+    public static string Cores(CoreUse c) =>
+        $"{F(c.Busy, "0.00")}: {F(c.Client, "0.00")} + {(c.FakeLlm is { } f ? F(f, "0.00") : "–")} + {(c.Parley is { } p ? F(p, "0.00") : "–")} + {F(c.Other, "0.00")} ({F(c.Kernel, "0.00")})";
 
     private static string F(double value, string format = "0.0") =>
         double.IsNaN(value) ? "–" : value.ToString(format, CultureInfo.InvariantCulture);

@@ -4,7 +4,8 @@ using System.Text;
 namespace Parley.Bench.Report;
 
 // A self-contained SVG of latency and stalls against concurrency: one panel each for time to first token p99,
-// per-token latency p99 and stalls, one line per scenario, concurrency steps evenly spaced on the x axis.
+// per-token latency p99, stalls and the machine's busy cores, one line per scenario, concurrency steps evenly
+// spaced on the x axis.
 internal static class SvgChart
 {
     private const int Width = 900;
@@ -23,6 +24,7 @@ internal static class SvgChart
             ("Time to first token, p99", "ms", s => s.TimeToFirstTokenMs.P99),
             ("Latency per token, p99 (FakeLlm send stamp → client)", "µs", s => s.TokenLatencyUs.P99),
             ("Stalls (gaps over 3× the token interval)", "count", s => s.Stalls),
+            ($"Cores busy, of the machine's {Environment.ProcessorCount} (client, FakeLlm, Parley and the rest)", "cores", s => s.Cores.Busy),
         ];
         var height = Top + panels.Length * (PanelHeight + 60);
         var svg = new StringBuilder();
