@@ -28,6 +28,8 @@ internal sealed record BenchOptions
     public int ListSessions { get; init; } = 10_000;
     public int Samples { get; init; } = 40;
     public bool Smoke { get; init; }
+    // A results.json of an earlier run, whose chart and summary are drawn again instead of running anything.
+    public string? RedrawFrom { get; init; }
 
     // Nominal gap between tokens; a gap over three times this is a stall.
     public TimeSpan TokenInterval => TimeSpan.FromSeconds(1.0 / TokensPerSecond);
@@ -49,6 +51,7 @@ internal sealed record BenchOptions
           --history 10000 --sessions 10000 --samples 40   sizes of the two single-user benchmarks
           --server-env NAME=VALUE               extra environment for the Parley it starts (repeatable)
           --smoke                               a few seconds of everything, to check the bench still works
+          --redraw results.json                 draw an earlier run's chart and summary again into --out; runs nothing
         """;
 
     public static BenchOptions Parse(string[] args)
@@ -84,6 +87,7 @@ internal sealed record BenchOptions
                     Smoke = true, Steps = [1, 4], Duration = TimeSpan.FromSeconds(1.5), Warmup = TimeSpan.FromSeconds(1), Tokens = 10, TokensPerSecond = 100,
                     HistoryMessages = 200, ListSessions = 200, Samples = 5,
                 },
+                "--redraw" => options with { RedrawFrom = Next() },
                 "--header" => AddHeader(options, Next(), headers),
                 "--server-env" => AddEnvironment(options, Next(), environment),
                 "-h" or "--help" => throw new ArgumentException(Usage),

@@ -20,6 +20,16 @@ catch (ArgumentException ex)
     return 2;
 }
 
+var jsonOptions = new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+if (options.RedrawFrom is { } earlier)
+{
+    var earlierResults = JsonSerializer.Deserialize<BenchResults>(await File.ReadAllTextAsync(earlier), jsonOptions)!;
+    Directory.CreateDirectory(options.OutputFolder);
+    await File.WriteAllTextAsync(Path.Combine(options.OutputFolder, "chart.svg"), SvgChart.Render(earlierResults));
+    Console.WriteLine(SummaryTable.Render(earlierResults));
+    return 0;
+}
+
 var started = DateTime.UtcNow;
 var machine = $"{Environment.ProcessorCount} cores, {MemoryGiB():0} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}";
 var conditions = $"{options.Duration.TotalSeconds:0.#} s per step; FakeLlm: {options.Tokens} tokens at {options.TokensPerSecond} tokens/s, first token after {options.TtftMs} ms";
@@ -82,7 +92,7 @@ if (options.Scenarios.Contains("history") || options.Scenarios.Contains("session
 Directory.CreateDirectory(options.OutputFolder);
 var json = Path.Combine(options.OutputFolder, "results.json");
 var chart = Path.Combine(options.OutputFolder, "chart.svg");
-await File.WriteAllTextAsync(json, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
+await File.WriteAllTextAsync(json, JsonSerializer.Serialize(results, jsonOptions));
 await File.WriteAllTextAsync(chart, SvgChart.Render(results));
 Console.WriteLine();
 Console.WriteLine(SummaryTable.Render(results));

@@ -19,12 +19,16 @@ internal static class SvgChart
     {
         var scenarios = results.Steps.Select(s => s.Scenario).Distinct().ToList();
         var steps = results.Steps.Select(s => s.Concurrency).Distinct().Order().ToList();
-        (string Title, string Unit, Func<StepResult, double> Value)[] panels =
+        // The machine the run was on ("2 cores, …"), which a chart drawn again elsewhere keeps.
+        var machineCores = int.TryParse(results.Machine.Split(' ')[0], CultureInfo.InvariantCulture, out var count) ? count : Environment.ProcessorCount;
+        var cores = Math.Max(machineCores, Math.Ceiling(results.Steps.Select(s => s.Cores.Busy).DefaultIfEmpty(0).Max()));
+        (string Title, string Unit, Func<StepResult, double> Value, Func<IReadOnlyCollection<double>, ChartAxis> Axis)[] panels =
         [
-            ("Time to first token, p99", "ms", s => s.TimeToFirstTokenMs.P99),
-            ("Latency per token, p99 (FakeLlm send stamp → client)", "µs", s => s.TokenLatencyUs.P99),
-            ("Stalls (gaps over 3× the token interval)", "count", s => s.Stalls),
-            ($"Cores busy, of the machine's {Environment.ProcessorCount} (client, FakeLlm, Parley and the rest)", "cores", s => s.Cores.Busy),
+            ("Time to first token, p99", "ms, logarithmic", s => s.TimeToFirstTokenMs.P99, ChartAxis.Logarithmic),
+            ("Latency per token, p99 (FakeLlm send stamp → client)", "µs, logarithmic", s => s.TokenLatencyUs.P99, ChartAxis.Logarithmic),
+            ("Stalls (gaps over 3× the token interval)", "count, logarithmic", s => s.Stalls, ChartAxis.LogarithmicFromZero),
+            ($"Cores busy, of the machine's {machineCores} (client, FakeLlm, Parley and the rest)", "cores", s => s.Cores.Busy,
+                _ => ChartAxis.Linear(cores, (int)cores * 2)),
         ];
         var height = Top + panels.Length * (PanelHeight + 60);
         var svg = new StringBuilder();
@@ -34,21 +38,20 @@ internal static class SvgChart
 
         for (var p = 0; p < panels.Length; p++)
         {
-            var (title, unit, value) = panels[p];
+            var (title, unit, value, axisFor) = panels[p];
             var top = Top + p * (PanelHeight + 60) + 20;
             var plotWidth = Width - Left - Right;
             var points = results.Steps.Where(s => !double.IsNaN(value(s))).ToList();
-            var max = points.Count == 0 ? 1 : Math.Max(1e-9, points.Max(value)) * 1.1;
+            var axis = axisFor(points.Select(value).ToList());
             double X(int concurrency) => Left + (steps.Count == 1 ? plotWidth / 2.0 : steps.IndexOf(concurrency) * plotWidth / (double)(steps.Count - 1));
-            double Y(double v) => top + PanelHeight - v / max * PanelHeight;
+            double Y(double v) => top + PanelHeight - axis.Fraction(v) * PanelHeight;
 
             svg.Append(CultureInfo.InvariantCulture, $"""<text x="{Left}" y="{top - 8}" font-size="13">{Escape(title)} ({unit})</text>""");
             svg.Append(CultureInfo.InvariantCulture, $"""<rect x="{Left}" y="{top}" width="{plotWidth}" height="{PanelHeight}" fill="none" stroke="#999"/>""");
-            for (var t = 0; t <= 4; t++)
+            foreach (var v in axis.Ticks)
             {
-                var v = max * t / 4;
                 svg.Append(CultureInfo.InvariantCulture, $"""<line x1="{Left}" x2="{Left + plotWidth}" y1="{Y(v):0.#}" y2="{Y(v):0.#}" stroke="#eee"/>""");
-                svg.Append(CultureInfo.InvariantCulture, $"""<text x="{Left - 6}" y="{Y(v) + 4:0.#}" text-anchor="end">{v:0.##}</text>""");
+                svg.Append(CultureInfo.InvariantCulture, $"""<text x="{Left - 6}" y="{Y(v) + 4:0.#}" text-anchor="end">{ChartAxis.Label(v)}</text>""");
             }
             foreach (var step in steps)
             {
