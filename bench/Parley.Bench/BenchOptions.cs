@@ -9,6 +9,9 @@ internal sealed record BenchOptions
     public IReadOnlyList<string> Scenarios { get; init; } = ["direct", "relay", "chat", "history", "sessions"];
     public IReadOnlyList<int> Steps { get; init; } = [1, 10, 100, 250, 500, 1000, 2000];
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(8);
+    // Tokens a step of the scenarios with stamped tokens (direct, relay, target) runs for at least, so that the
+    // per-token p99 of a step with few streams is not the fourth-slowest of 400 tokens: one stream runs 40 s.
+    public int MinTokens { get; init; } = 2_000;
     // Unmeasured load before a scenario's first step: a fresh server compiles its hot paths again (tiered JIT)
     // for several seconds, and that CPU is not what a running server costs.
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(25);
@@ -34,6 +37,10 @@ internal sealed record BenchOptions
     // Nominal gap between tokens; a gap over three times this is a stall.
     public TimeSpan TokenInterval => TimeSpan.FromSeconds(1.0 / TokensPerSecond);
 
+    // How long a step of `users` streams with stamped tokens runs: the duration, or longer for MinTokens.
+    public TimeSpan StampedStepDuration(int users) =>
+        TimeSpan.FromSeconds(Math.Max(Duration.TotalSeconds, MinTokens / (double)(users * TokensPerSecond)));
+
     public string FakeModel => $"fake?tokens={Tokens}&tps={TokensPerSecond}&ttft_ms={TtftMs}";
 
     public const string Usage = """
@@ -42,6 +49,7 @@ internal sealed record BenchOptions
           --scenarios direct,relay,chat,history,sessions,target   which to run (default: all but target)
           --steps 1,10,100,250,500,1000,2000    concurrent streams per step
           --duration 8                          seconds per step
+          --min-tokens 2000                     direct, relay and target steps run at least this many tokens
           --warmup 25                           unmeasured seconds of load before each scenario
           --ttft-ms 0 --tps 50 --tokens 100     FakeLlm's pacing and reply length
           --db sqlite,postgres                  databases for the chat scenario (postgres needs initdb/pg_ctl)
@@ -70,6 +78,7 @@ internal sealed record BenchOptions
                 "--steps" => options with { Steps = List(Next()).Select(Int).ToList() },
                 "--warmup" => options with { Warmup = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--duration" => options with { Duration = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
+                "--min-tokens" => options with { MinTokens = Int(Next()) },
                 "--ttft-ms" => options with { TtftMs = Int(Next()) },
                 "--tps" => options with { TokensPerSecond = Int(Next()) },
                 "--tokens" => options with { Tokens = Int(Next()) },
@@ -84,7 +93,7 @@ internal sealed record BenchOptions
                 "--samples" => options with { Samples = Int(Next()) },
                 "--smoke" => options with
                 {
-                    Smoke = true, Steps = [1, 4], Duration = TimeSpan.FromSeconds(1.5), Warmup = TimeSpan.FromSeconds(1), Tokens = 10, TokensPerSecond = 100,
+                    Smoke = true, Steps = [1, 4], Duration = TimeSpan.FromSeconds(1.5), MinTokens = 0, Warmup = TimeSpan.FromSeconds(1), Tokens = 10, TokensPerSecond = 100,
                     HistoryMessages = 200, ListSessions = 200, Samples = 5,
                 },
                 "--redraw" => options with { RedrawFrom = Next() },

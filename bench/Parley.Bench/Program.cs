@@ -23,6 +23,11 @@ catch (ArgumentException ex)
 var jsonOptions = new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 if (options.RedrawFrom is { } earlier)
 {
+    if (!File.Exists(earlier))
+    {
+        Console.Error.WriteLine($"--redraw: no file {earlier}.");
+        return 2;
+    }
     var earlierResults = JsonSerializer.Deserialize<BenchResults>(await File.ReadAllTextAsync(earlier), jsonOptions)!;
     Directory.CreateDirectory(options.OutputFolder);
     await File.WriteAllTextAsync(Path.Combine(options.OutputFolder, "chart.svg"), SvgChart.Render(earlierResults));
@@ -32,7 +37,7 @@ if (options.RedrawFrom is { } earlier)
 
 var started = DateTime.UtcNow;
 var machine = $"{Environment.ProcessorCount} cores, {MemoryGiB():0} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}";
-var conditions = $"{options.Duration.TotalSeconds:0.#} s per step; FakeLlm: {options.Tokens} tokens at {options.TokensPerSecond} tokens/s, first token after {options.TtftMs} ms";
+var conditions = $"{options.Duration.TotalSeconds:0.#} s per step, direct's and relay's at least {options.MinTokens} tokens; FakeLlm: {options.Tokens} tokens at {options.TokensPerSecond} tokens/s, first token after {options.TtftMs} ms";
 Console.WriteLine($"Parley.Bench {started:yyyy-MM-dd HH:mm} UTC — {machine}\n{conditions}\n");
 var results = new BenchResults(started, machine, conditions, [], null, null);
 var stallGap = options.TokenInterval * 3;
@@ -43,7 +48,7 @@ using var load = LoadClient();
 if (options.Scenarios.Contains("direct"))
 {
     var direct = new OpenAiStreamer(load, new Uri(fake.BaseUrl, "chat/completions"), options.FakeModel, [], stallGap);
-    await RunStepsAsync("direct", direct.RunAsync, server: null, upstream: fake);
+    await RunStepsAsync("direct", direct.RunAsync, server: null, upstream: fake, stampedTokens: true);
 }
 
 if (options.Scenarios.Contains("relay"))
@@ -51,7 +56,7 @@ if (options.Scenarios.Contains("relay"))
     await using var server = options.Parley is null ? await StartParleyAsync(null) : null;
     var (baseUrl, key) = server is null ? (options.Parley!, options.ParleyKey!) : (server.BaseUrl, await NewKeyAsync(server.BaseUrl));
     var relay = new OpenAiStreamer(load, new Uri(baseUrl, "/v1/chat/completions"), options.FakeModel, [("Authorization", "Bearer " + key)], stallGap);
-    await RunStepsAsync("relay", relay.RunAsync, server, upstream: server is null ? null : fake);
+    await RunStepsAsync("relay", relay.RunAsync, server, upstream: server is null ? null : fake, stampedTokens: true);
 }
 
 if (options.Scenarios.Contains("chat"))
@@ -70,7 +75,7 @@ if (options.Scenarios.Contains("chat"))
 if (options.Scenarios.Contains("target"))
 {
     var target = new OpenAiStreamer(load, new Uri(options.Target!.ToString().TrimEnd('/') + "/chat/completions"), options.TargetModel, options.Headers, stallGap);
-    await RunStepsAsync("target", target.RunAsync, server: null, upstream: null);
+    await RunStepsAsync("target", target.RunAsync, server: null, upstream: null, stampedTokens: true);
 }
 
 if (options.Scenarios.Contains("history") || options.Scenarios.Contains("sessions"))
@@ -99,8 +104,10 @@ Console.WriteLine(SummaryTable.Render(results));
 Console.WriteLine($"Wrote {Path.GetFullPath(json)} and {Path.GetFullPath(chart)} in {(DateTime.UtcNow - started).TotalMinutes:0.0} min.");
 return results.Steps.Count > 0 && results.Steps.All(s => s.Streams > 0) ? 0 : 1;
 
-// server is the Parley whose CPU and memory are measured; upstream the FakeLlm serving the streams, whose CPU is.
-async Task RunStepsAsync(string scenario, Func<StreamStats, CancellationToken, Task> oneStream, ServerProcess? server, ServerProcess? upstream)
+// server is the Parley whose CPU and memory are measured; upstream the FakeLlm serving the streams, whose CPU is;
+// stampedTokens, that the scenario's tokens carry FakeLlm's send stamp, so its steps run at least MinTokens tokens.
+async Task RunStepsAsync(string scenario, Func<StreamStats, CancellationToken, Task> oneStream, ServerProcess? server, ServerProcess? upstream,
+    bool stampedTokens = false)
 {
     // An unmeasured round first, so that start-up costs (tiered JIT, pools, query compilation) are not counted. A
     // method reaches its final code after some 60 calls (tier 0, then instrumented, then tier 1) and a chat turn
@@ -118,7 +125,7 @@ async Task RunStepsAsync(string scenario, Func<StreamStats, CancellationToken, T
         var cores = new CoreMeter(upstream, server);
         var clock = Stopwatch.StartNew();
         // A live line on a terminal; a log (CI) gets only the line per step.
-        var stats = await LoadStep.RunAsync(users, options.Duration, oneStream, Console.IsOutputRedirected ? null : perUser =>
+        var stats = await LoadStep.RunAsync(users, stampedTokens ? options.StampedStepDuration(users) : options.Duration, oneStream, Console.IsOutputRedirected ? null : perUser =>
             Console.Write($"\r  {scenario,-14} {users,5} streams  {clock.Elapsed.TotalSeconds,5:0.0} s  " +
                 $"{perUser.Sum(s => s.Streams),7} done  {perUser.Sum(s => s.Tokens),9} tokens  {perUser.Sum(s => s.Stalls),5} stalls  {perUser.Sum(s => s.Errors),4} errors "));
         var seconds = clock.Elapsed.TotalSeconds;
