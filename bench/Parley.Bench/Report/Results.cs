@@ -35,7 +35,8 @@ internal sealed record StepResult(
     double? ServerIdleRssMiB,
     double? ServerPeakRssMiB,
     double? ServerKiBPerStream,
-    CoreUse Cores);
+    // Null in the results of runs from before the bench read it, which --redraw may be given.
+    CoreUse? Cores);
 
 internal sealed record HistoryResult(int ShortMessages, int LongMessages, Percentiles ShortMs, Percentiles LongMs)
 {

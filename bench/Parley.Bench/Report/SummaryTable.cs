@@ -56,7 +56,7 @@ internal static class SummaryTable
     }
 
     // e.g. "1.96: 0.41 + 0.55 + 0.98 + 0.02 (1.01)", of the machine's Environment.ProcessorCount.
-    public static string Cores(CoreUse c) =>
+    public static string Cores(CoreUse? c) => c is null ? "–" :
         $"{F(c.Busy, "0.00")}: {F(c.Client, "0.00")} + {(c.FakeLlm is { } f ? F(f, "0.00") : "–")} + {(c.Parley is { } p ? F(p, "0.00") : "–")} + {F(c.Other, "0.00")} ({F(c.Kernel, "0.00")})";
 
     private static string F(double value, string format = "0.0") =>

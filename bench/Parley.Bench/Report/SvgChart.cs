@@ -21,13 +21,13 @@ internal static class SvgChart
         var steps = results.Steps.Select(s => s.Concurrency).Distinct().Order().ToList();
         // The machine the run was on ("2 cores, …"), which a chart drawn again elsewhere keeps.
         var machineCores = int.TryParse(results.Machine.Split(' ')[0], CultureInfo.InvariantCulture, out var count) ? count : Environment.ProcessorCount;
-        var cores = Math.Max(machineCores, Math.Ceiling(results.Steps.Select(s => s.Cores.Busy).DefaultIfEmpty(0).Max()));
+        var cores = Math.Max(machineCores, Math.Ceiling(results.Steps.Select(s => s.Cores?.Busy ?? 0).DefaultIfEmpty(0).Max()));
         (string Title, string Unit, Func<StepResult, double> Value, Func<IReadOnlyCollection<double>, ChartAxis> Axis)[] panels =
         [
             ("Time to first token, p99", "ms, logarithmic", s => s.TimeToFirstTokenMs.P99, ChartAxis.Logarithmic),
             ("Latency per token, p99 (FakeLlm send stamp → client)", "µs, logarithmic", s => s.TokenLatencyUs.P99, ChartAxis.Logarithmic),
             ("Stalls (gaps over 3× the token interval)", "count, logarithmic", s => s.Stalls, ChartAxis.LogarithmicFromZero),
-            ($"Cores busy, of the machine's {machineCores} (client, FakeLlm, Parley and the rest)", "cores", s => s.Cores.Busy,
+            ($"Cores busy, of the machine's {machineCores} (client, FakeLlm, Parley and the rest)", "cores", s => s.Cores?.Busy ?? double.NaN,
                 _ => ChartAxis.Linear(cores, (int)cores * 2)),
         ];
         var height = Top + panels.Length * (PanelHeight + 60);
