@@ -121,7 +121,6 @@ async Task RunStepsAsync(string scenario, Func<StreamStats, CancellationToken, T
         await Quiet.WaitAsync(server, upstream);
         using var watch = server is null ? null : new ServerMonitor(server);
         watch?.Begin();
-        var upstreamCpuAtStart = upstream?.CpuTime();
         var cores = new CoreMeter(upstream, server);
         var clock = Stopwatch.StartNew();
         // A live line on a terminal; a log (CI) gets only the line per step.
@@ -130,8 +129,8 @@ async Task RunStepsAsync(string scenario, Func<StreamStats, CancellationToken, T
                 $"{perUser.Sum(s => s.Streams),7} done  {perUser.Sum(s => s.Tokens),9} tokens  {perUser.Sum(s => s.Stalls),5} stalls  {perUser.Sum(s => s.Errors),4} errors "));
         var seconds = clock.Elapsed.TotalSeconds;
         var coreUse = cores.Stop();
-        var parley = watch?.End();
-        var upstreamCpu = upstream is null ? (TimeSpan?)null : upstream.CpuTime() - upstreamCpuAtStart!.Value;
+        var peakRss = watch?.End();
+        double? PerThousandTokens(double? cores) => cores is { } used && stats.Tokens > 0 ? used * seconds / stats.Tokens * 1000 : null;
 
         var ttft = Percentiles.Of(stats.TimeToFirstTokenMs);
         var token = Percentiles.Of(stats.TokenLatencyUs);
@@ -140,10 +139,9 @@ async Task RunStepsAsync(string scenario, Func<StreamStats, CancellationToken, T
             ttft, scenario == "direct" || floor is null ? null : ttft.Minus(floor.TimeToFirstTokenMs),
             token, scenario == "direct" || floor is null || token.Count == 0 ? null : token.Minus(floor.TokenLatencyUs),
             Percentiles.Of(stats.GapMs), stats.Stalls,
-            parley is { } p1 && stats.Tokens > 0 ? p1.CpuSeconds / stats.Tokens * 1000 : null,
-            upstreamCpu is { } cpu && stats.Tokens > 0 ? cpu.TotalSeconds / stats.Tokens * 1000 : null,
-            watch?.IdleRssMiB, parley?.PeakRssMiB,
-            parley is { } p2 ? Math.Max(0, p2.PeakRssMiB - watch!.IdleRssMiB) * 1024 / users : null,
+            PerThousandTokens(coreUse.Parley), PerThousandTokens(coreUse.FakeLlm),
+            watch?.IdleRssMiB, peakRss,
+            peakRss is { } peak ? Math.Max(0, peak - watch!.IdleRssMiB) * 1024 / users : null,
             coreUse);
         results.Steps.Add(step);
         Console.WriteLine($"\r  {scenario,-14} {users,5} streams  ttft p50/p99 {ttft.P50,7:0.0}/{ttft.P99,7:0.0} ms  token p99 {token.P99,8:0} µs  " +

@@ -1,9 +1,8 @@
 namespace Parley.Bench.Load;
 
-// Reads the server process's CPU time and resident memory around and during a step, from /proc.
+// Reads the server process's resident memory before and during a step, from /proc (its CPU is CoreMeter's).
 internal sealed class ServerMonitor(ServerProcess server) : IDisposable
 {
-    private TimeSpan _cpuAtStart;
     private long _peak;
     private Timer? _sampler;
 
@@ -14,15 +13,15 @@ internal sealed class ServerMonitor(ServerProcess server) : IDisposable
     {
         IdleRssMiB = server.ResidentBytes() / 1048576.0;
         _peak = 0;
-        _cpuAtStart = server.CpuTime();
         _sampler = new Timer(_ => _peak = Math.Max(_peak, server.ResidentBytes()), null, 0, 100);
     }
 
-    public (double CpuSeconds, double PeakRssMiB) End()
+    // The peak resident memory in MiB.
+    public double End()
     {
         _sampler?.Dispose();
         _sampler = null;
-        return ((server.CpuTime() - _cpuAtStart).TotalSeconds, Math.Max(_peak, server.ResidentBytes()) / 1048576.0);
+        return Math.Max(_peak, server.ResidentBytes()) / 1048576.0;
     }
 
     public void Dispose() => _sampler?.Dispose();
