@@ -142,12 +142,17 @@ async Task RunStepsAsync(string scenario, Func<StreamStats, CancellationToken, T
             PerThousandTokens(coreUse.Parley), PerThousandTokens(coreUse.FakeLlm),
             watch?.IdleRssMiB, peakRss,
             peakRss is { } peak ? Math.Max(0, peak - watch!.IdleRssMiB) * 1024 / users : null,
-            coreUse);
+            coreUse,
+            ChatPhases.Of(stats));
         results.Steps.Add(step);
         Console.WriteLine($"\r  {scenario,-14} {users,5} streams  ttft p50/p99 {ttft.P50,7:0.0}/{ttft.P99,7:0.0} ms  token p99 {token.P99,8:0} µs  " +
-            $"gap p99 {step.GapMs.P99,6:0.0} ms  stalls {stats.Stalls,5}  errors {stats.Errors,4}  cores {SummaryTable.Cores(coreUse)}{(stats.FirstError is null ? "" : "  first: " + stats.FirstError)}");
+            $"gap p99 {step.GapMs.P99,6:0.0} ms  {Phases(step)}stalls {stats.Stalls,5}  errors {stats.Errors,4}  cores {SummaryTable.Cores(coreUse)}{(stats.FirstError is null ? "" : "  first: " + stats.FirstError)}");
     }
 }
+
+static string Phases(StepResult step) => step.Phases is { } p
+    ? $"send / open / first p50 {p.SendMs.P50:0.0}/{p.StreamOpenMs.P50:0.0}/{p.FirstTokenWaitMs.P50:0.0} p99 {p.SendMs.P99:0.0}/{p.StreamOpenMs.P99:0.0}/{p.FirstTokenWaitMs.P99:0.0} ms  "
+    : "";
 
 async Task<ServerProcess> StartParleyAsync(string? connectionString)
 {

@@ -8,6 +8,11 @@ internal sealed class StreamStats
     // Receive time minus FakeLlm's send stamp, per token, where the chunk carries the stamp.
     public List<double> TokenLatencyUs { get; } = [];
     public List<double> GapMs { get; } = [];
+    // Chat only, the parts of a turn's time to first token: the send's response, then the stream's response
+    // headers, then the first token on the open stream.
+    public List<double> SendMs { get; } = [];
+    public List<double> StreamOpenMs { get; } = [];
+    public List<double> FirstTokenWaitMs { get; } = [];
     public int Streams { get; set; }
     public long Tokens { get; set; }
     public int Stalls { get; set; }
@@ -25,6 +30,9 @@ internal sealed class StreamStats
         TimeToFirstTokenMs.AddRange(other.TimeToFirstTokenMs);
         TokenLatencyUs.AddRange(other.TokenLatencyUs);
         GapMs.AddRange(other.GapMs);
+        SendMs.AddRange(other.SendMs);
+        StreamOpenMs.AddRange(other.StreamOpenMs);
+        FirstTokenWaitMs.AddRange(other.FirstTokenWaitMs);
         Streams += other.Streams;
         Tokens += other.Tokens;
         Stalls += other.Stalls;
@@ -40,10 +48,14 @@ internal sealed class TokenClock(StreamStats stats, long startedAt, TimeSpan sta
 
     public bool Started => _last != 0;
 
+    // When the first token came, on the monotonic clock; 0 until then.
+    public long FirstAt { get; private set; }
+
     public void Token(long now)
     {
         if (_last == 0)
         {
+            FirstAt = now;
             stats.TimeToFirstTokenMs.Add(Monotonic.Milliseconds(now - startedAt));
         }
         else

@@ -36,7 +36,17 @@ internal sealed record StepResult(
     double? ServerPeakRssMiB,
     double? ServerKiBPerStream,
     // Null in the results of runs from before the bench read it, which --redraw may be given.
-    CoreUse? Cores);
+    CoreUse? Cores,
+    // Chat's only; null elsewhere, and in the results of runs from before the bench read it.
+    ChatPhases? Phases = null);
+
+// The parts of chat's time to first token, one after the other: the send's response, then the stream's response
+// headers, then the first token on the open stream.
+internal sealed record ChatPhases(Percentiles SendMs, Percentiles StreamOpenMs, Percentiles FirstTokenWaitMs)
+{
+    public static ChatPhases? Of(StreamStats stats) => stats.SendMs.Count == 0 ? null :
+        new(Percentiles.Of(stats.SendMs), Percentiles.Of(stats.StreamOpenMs), Percentiles.Of(stats.FirstTokenWaitMs));
+}
 
 internal sealed record HistoryResult(int ShortMessages, int LongMessages, Percentiles ShortMs, Percentiles LongMs)
 {

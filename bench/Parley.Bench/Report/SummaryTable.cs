@@ -31,6 +31,7 @@ internal static class SummaryTable
                 Cores(s.Cores) + " |"));
         }
         text.AppendLine();
+        AppendChatPhases(text, results);
         foreach (var scenario in results.Steps.Select(s => s.Scenario).Distinct())
         {
             text.AppendLine($"Most concurrent streams with no stall, {scenario}: {results.MostStreamsWithoutStall(scenario)?.ToString(CultureInfo.InvariantCulture) ?? "none"}");
@@ -53,6 +54,22 @@ internal static class SummaryTable
                 $"deeper pages p50 / p99 {F(l.DeepPageMs.P50)} / {F(l.DeepPageMs.P99)} ms.");
         }
         return text.ToString();
+    }
+
+    // Chat's time to first token in its three parts, a table of its own.
+    private static void AppendChatPhases(StringBuilder text, BenchResults results)
+    {
+        var chat = results.Steps.Where(s => s.Phases is not null).ToList();
+        if (chat.Count == 0) return;
+        text.AppendLine("| chat turn | replies | send's response p50 / p99 ms | then the stream's headers p50 / p99 ms | then the first token p50 / p99 ms |");
+        text.AppendLine("| --- | ---: | --- | --- | --- |");
+        foreach (var s in chat)
+        {
+            var p = s.Phases!;
+            text.AppendLine($"| {s.Scenario} | {s.Concurrency} | {F(p.SendMs.P50)} / {F(p.SendMs.P99)} | {F(p.StreamOpenMs.P50)} / {F(p.StreamOpenMs.P99)} | " +
+                $"{F(p.FirstTokenWaitMs.P50)} / {F(p.FirstTokenWaitMs.P99)} |");
+        }
+        text.AppendLine();
     }
 
     // e.g. "1.96: 0.41 + 0.55 + 0.98 + 0.02 (1.01)", of the machine's Environment.ProcessorCount.
