@@ -199,7 +199,7 @@ export class ChatView {
     }).then(state => {
       if (abort.signal.aborted) return;
       this.hideNotice();
-      entry.message = { ...entry.message, content: state.text, status: state.status, finishReason: state.finishReason, error: state.error };
+      entry.message = { ...entry.message, content: state.text, status: state.status, finishReason: state.finishReason, error: state.error, toolCalls: state.tools };
       this.renderAssistant(entry, state);
     }, error => {
       if (abort.signal.aborted) return;
@@ -228,20 +228,38 @@ export class ChatView {
     const typing = h('span', { class: 'typing', i18nAria: 'typing', role: 'img', hidden: true }, h('span'), h('span'), h('span'));
     const regenerate = h('button', { type: 'button', class: 'secondary small regenerate', i18n: 'regenerate', hidden: true,
       on: { click: () => this.regenerate(message.id) } });
+    const tools = h('div', { class: 'message-tools', hidden: true });
     const element = h('article', { class: `message ${message.role}`, 'data-message-id': message.id, 'data-status': message.status },
       h('div', { class: 'message-role', i18n: message.role === 'user' ? 'you' : 'assistant' }),
+      tools,
       body,
       h('div', { class: 'message-meta' }, typing, status, regenerate));
-    const entry = { message, element, body, status, typing, frame: 0, latest: null };
+    const entry = { message, element, body, tools, toolsShown: '[]', status, typing, frame: 0, latest: null };
     this.messages.set(message.id, entry);
     this.list.append(element);
     if (message.role === 'user') body.textContent = message.content;
-    else this.renderAssistant(entry, { status: message.status, text: message.content, error: message.error, finishReason: message.finishReason });
+    else this.renderAssistant(entry, { status: message.status, text: message.content, error: message.error, finishReason: message.finishReason, tools: message.toolCalls });
     return entry;
+  }
+
+  // The server-side tools a reply ran, each a closed block naming the tool that opens on its arguments and
+  // result. Model and tool output is only ever set as text.
+  renderTools(entry, tools) {
+    const shown = JSON.stringify(tools);
+    if (shown === entry.toolsShown) return;
+    entry.toolsShown = shown;
+    entry.tools.hidden = tools.length === 0;
+    entry.tools.replaceChildren(...tools.map(tool => h('details', { class: 'tool-call' },
+      h('summary', { i18n: 'toolUsed', vars: { name: tool.name ?? '' } }),
+      h('div', { class: 'tool-label', i18n: 'toolArguments' }),
+      h('pre', { class: 'tool-arguments', text: tool.arguments ?? '' }),
+      h('div', { class: 'tool-label', i18n: tool.error ? 'toolError' : 'toolResult' }),
+      h('pre', { class: 'tool-result', text: tool.error ?? tool.result ?? '' }))));
   }
 
   renderAssistant(entry, state) {
     const { element, body, status, typing } = entry;
+    this.renderTools(entry, state.tools ?? []);
     this.markdown.renderInto(body, state.text ?? '');
     // The raw text, for the copy action and for tests that compare it with the stored message.
     element.parleyText = state.text ?? '';

@@ -6,6 +6,8 @@ export class ReplyState {
     this.messageId = messageId;
     this.lastSeq = 0;
     this.text = '';
+    // The server-side tools the reply ran, in order: { id, name, arguments, result, error }.
+    this.tools = [];
     this.status = 'queued';
     this.finishReason = null;
     this.usage = null;
@@ -36,6 +38,10 @@ export class ReplyState {
         return true;
       case 'reset':
         this.text = '';
+        this.tools = [];
+        return true;
+      case 'tool':
+        this.tools = [...this.tools, { ...payload.call, result: payload.result ?? null, error: payload.error ?? null }];
         return true;
       case 'done':
         this.done = true;

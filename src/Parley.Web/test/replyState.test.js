@@ -50,3 +50,18 @@ test('status events (no id) change the status without moving the resume point', 
   assert.equal(state.status, 'generating');
   assert.equal(state.resumeFrom, 0);
 });
+
+test('tool events are kept in order with their results, and a reset drops them with the text', () => {
+  const state = new ReplyState('msg_1');
+  const tool = (seq, name, result) => ({ event: 'tool', id: String(seq), data: JSON.stringify({ seq, call: { id: `call_${seq}`, name, arguments: '{}' }, result, error: null }) });
+  assert.equal(state.apply(tool(1, 'calculator', '20')), true);
+  state.apply(delta(2, 'It is 20.'));
+  assert.deepEqual(state.tools, [{ id: 'call_1', name: 'calculator', arguments: '{}', result: '20', error: null }]);
+  assert.equal(state.apply(tool(1, 'calculator', '20')), false);
+  assert.equal(state.tools.length, 1);
+
+  state.apply({ event: 'reset', id: '3', data: JSON.stringify({ seq: 3, reason: 'restart' }) });
+  assert.deepEqual(state.tools, []);
+  state.apply(tool(4, 'get_current_time', '2026-12-07T22:00:00Z'));
+  assert.deepEqual(state.tools.map(t => t.name), ['get_current_time']);
+});

@@ -15,6 +15,8 @@ public class UiFixture : IAsyncLifetime
     public const string SlowModel = "fake?tokens=200&tps=20";
     // An upstream that refuses Parley's API key: the reply ends as an error the user must be told about.
     public const string RefusingModel = "fake?status=401";
+    // A model that calls the server's calculator first, then answers with the tool's result.
+    public static readonly string ToolModel = "fake?tool=calculator&args=" + Uri.EscapeDataString("{\"expression\":\"(2+3)*4\"}") + "&tokens=12";
 
     public FakeLlmHost Fake { get; private set; } = null!;
     public UiServer Server { get; private set; } = null!;
@@ -31,6 +33,7 @@ public class UiFixture : IAsyncLifetime
             ["Parley:Providers:fake:Models:0"] = EchoModel,
             ["Parley:Providers:fake:Models:1"] = RefusingModel,
             ["Parley:Providers:fake:Models:2"] = SlowModel,
+            ["Parley:Providers:fake:Models:3"] = ToolModel,
             // Two sends a minute, so a test can meet the rate limit without waiting.
             ["Parley:Limits:SendsPerMinute"] = SendsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
