@@ -6,12 +6,16 @@ namespace Parley.Bench;
 // concurrency steps, and fixed sample counts for the two single-user benchmarks.
 internal sealed record BenchOptions
 {
-    public IReadOnlyList<string> Scenarios { get; init; } = ["direct", "relay", "chat", "history", "sessions"];
+    public IReadOnlyList<string> Scenarios { get; init; } = ["direct", "relay", "interleaved", "chat", "history", "sessions"];
     public IReadOnlyList<int> Steps { get; init; } = [1, 10, 100, 250, 500, 1000, 2000];
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(8);
     // Tokens a step of the scenarios with stamped tokens (direct, relay, target) runs for at least, so that the
     // per-token p99 of a step with few streams is not the fourth-slowest of 400 tokens: one stream runs 40 s.
     public int MinTokens { get; init; } = 2_000;
+    // The interleaved scenario runs the steps up to this many streams: it reads the relay's added latency per token
+    // where the floor's own is small enough for the target to be read at all. Its steps run as long as direct's,
+    // so each of its two paths gets half the tokens.
+    public const int InterleavedMaxStreams = 10;
     // Unmeasured load before a scenario's first step: a fresh server compiles its hot paths again (tiered JIT)
     // for several seconds, and that CPU is not what a running server costs.
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(25);
@@ -46,7 +50,7 @@ internal sealed record BenchOptions
     public const string Usage = """
         Parley.Bench: measures Parley against the direct path to the upstream.
 
-          --scenarios direct,relay,chat,history,sessions,target   which to run (default: all but target)
+          --scenarios direct,relay,interleaved,chat,history,sessions,target   which to run (default: all but target)
           --steps 1,10,100,250,500,1000,2000    concurrent streams per step
           --duration 8                          seconds per step
           --min-tokens 2000                     direct, relay and target steps run at least this many tokens

@@ -45,18 +45,30 @@ var stallGap = options.TokenInterval * 3;
 await using var fake = await ServerProcess.StartFakeLlmAsync();
 using var load = LoadClient();
 
+var direct = new OpenAiStreamer(load, new Uri(fake.BaseUrl, "chat/completions"), options.FakeModel, [], stallGap);
 if (options.Scenarios.Contains("direct"))
 {
-    var direct = new OpenAiStreamer(load, new Uri(fake.BaseUrl, "chat/completions"), options.FakeModel, [], stallGap);
     await RunStepsAsync("direct", direct.RunAsync, server: null, upstream: fake, stampedTokens: true);
 }
 
-if (options.Scenarios.Contains("relay"))
+if (options.Scenarios.Contains("relay") || options.Scenarios.Contains("interleaved"))
 {
     await using var server = options.Parley is null ? await StartParleyAsync(null) : null;
     var (baseUrl, key) = server is null ? (options.Parley!, options.ParleyKey!) : (server.BaseUrl, await NewKeyAsync(server.BaseUrl));
     var relay = new OpenAiStreamer(load, new Uri(baseUrl, "/v1/chat/completions"), options.FakeModel, [("Authorization", "Bearer " + key)], stallGap);
-    await RunStepsAsync("relay", relay.RunAsync, server, upstream: server is null ? null : fake, stampedTokens: true);
+    var upstream = server is null ? null : fake;
+    if (options.Scenarios.Contains("relay")) await RunStepsAsync("relay", relay.RunAsync, server, upstream, stampedTokens: true);
+    if (options.Scenarios.Contains("interleaved"))
+    {
+        // Each user's streams alternate between FakeLlm itself and Parley's /v1, so that the relay's added latency
+        // per token is read against a floor measured over the same seconds (docs/BENCHMARKS.md).
+        if (!options.Scenarios.Contains("relay")) await WarmUpAsync(relay.RunAsync);
+        foreach (var users in options.Steps.Where(s => s <= BenchOptions.InterleavedMaxStreams))
+        {
+            await MeasureStepAsync(users, options.StampedStepDuration(users), server, upstream,
+                [new StepPath("interleaved-direct", direct.RunAsync, ThroughServer: false), new StepPath("interleaved-relay", relay.RunAsync, ThroughServer: true)]);
+        }
+    }
 }
 
 if (options.Scenarios.Contains("chat"))
@@ -109,43 +121,63 @@ return results.Steps.Count > 0 && results.Steps.All(s => s.Streams > 0) ? 0 : 1;
 async Task RunStepsAsync(string scenario, Func<StreamStats, CancellationToken, Task> oneStream, ServerProcess? server, ServerProcess? upstream,
     bool stampedTokens = false)
 {
-    // An unmeasured round first, so that start-up costs (tiered JIT, pools, query compilation) are not counted. A
-    // method reaches its final code after some 60 calls (tier 0, then instrumented, then tier 1) and a chat turn
-    // calls much of its path once: at 20 users and 6 s, the JIT still took a quarter of the CPU at one reply.
-    // The round is also long enough, at 100 users, to hold a fresh server's first gen1 collection, which moves
-    // all it kept from its start to gen2 (17 MB, about 100 ms) once in its life and would otherwise fall in a
-    // measured step (docs/BENCHMARKS.md).
-    await LoadStep.RunAsync(Math.Min(100, options.Steps.Max()), options.Warmup, oneStream);
+    await WarmUpAsync(oneStream);
     foreach (var users in options.Steps)
     {
-        await Quiet.WaitAsync(server, upstream);
-        using var watch = server is null ? null : new ServerMonitor(server);
-        watch?.Begin();
-        var cores = new CoreMeter(upstream, server);
-        var clock = Stopwatch.StartNew();
-        // A live line on a terminal; a log (CI) gets only the line per step.
-        var stats = await LoadStep.RunAsync(users, stampedTokens ? options.StampedStepDuration(users) : options.Duration, oneStream, Console.IsOutputRedirected ? null : perUser =>
-            Console.Write($"\r  {scenario,-14} {users,5} streams  {clock.Elapsed.TotalSeconds,5:0.0} s  " +
-                $"{perUser.Sum(s => s.Streams),7} done  {perUser.Sum(s => s.Tokens),9} tokens  {perUser.Sum(s => s.Stalls),5} stalls  {perUser.Sum(s => s.Errors),4} errors "));
-        var seconds = clock.Elapsed.TotalSeconds;
-        var coreUse = cores.Stop();
-        var peakRss = watch?.End();
-        double? PerThousandTokens(double? cores) => cores is { } used && stats.Tokens > 0 ? used * seconds / stats.Tokens * 1000 : null;
+        await MeasureStepAsync(users, stampedTokens ? options.StampedStepDuration(users) : options.Duration, server, upstream,
+            [new StepPath(scenario, oneStream, ThroughServer: server is not null)]);
+    }
+}
 
+// An unmeasured round first, so that start-up costs (tiered JIT, pools, query compilation) are not counted. A
+// method reaches its final code after some 60 calls (tier 0, then instrumented, then tier 1) and a chat turn
+// calls much of its path once: at 20 users and 6 s, the JIT still took a quarter of the CPU at one reply.
+// The round is also long enough, at 100 users, to hold a fresh server's first gen1 collection, which moves
+// all it kept from its start to gen2 (17 MB, about 100 ms) once in its life and would otherwise fall in a
+// measured step (docs/BENCHMARKS.md).
+Task WarmUpAsync(Func<StreamStats, CancellationToken, Task> oneStream) => LoadStep.RunAsync(Math.Min(100, options.Steps.Max()), options.Warmup, oneStream);
+
+// One step of `users` virtual users, each taking the paths in turn (LoadStep), and a result for each path. A path's
+// added figures are its own minus those of the step's floor: `direct` at the same step, or the first path of an
+// interleaved step. Memory per stream is read for a step of one path only: with two, the streams through Parley
+// come and go.
+async Task MeasureStepAsync(int users, TimeSpan duration, ServerProcess? server, ServerProcess? upstream, IReadOnlyList<StepPath> paths)
+{
+    await Quiet.WaitAsync(server, upstream);
+    using var watch = server is null || paths.Count > 1 ? null : new ServerMonitor(server);
+    watch?.Begin();
+    var cores = new CoreMeter(upstream, server);
+    var clock = Stopwatch.StartNew();
+    var name = string.Join('+', paths.Select(p => p.Scenario));
+    // A live line on a terminal; a log (CI) gets only the line per step.
+    var measured = await LoadStep.RunAsync(users, duration, paths.Select(p => p.OneStream).ToList(), Console.IsOutputRedirected ? null : perUser =>
+        Console.Write($"\r  {name,-18} {users,5} streams  {clock.Elapsed.TotalSeconds,5:0.0} s  " +
+            $"{perUser.Sum(s => s.Streams),7} done  {perUser.Sum(s => s.Tokens),9} tokens  {perUser.Sum(s => s.Stalls),5} stalls  {perUser.Sum(s => s.Errors),4} errors "));
+    var seconds = clock.Elapsed.TotalSeconds;
+    var coreUse = cores.Stop();
+    var peakRss = watch?.End();
+    var allTokens = measured.Sum(s => s.Tokens);
+    var serverTokens = paths.Zip(measured).Where(p => p.First.ThroughServer).Sum(p => p.Second.Tokens);
+    static double? PerThousand(double? cores, double seconds, long tokens) => cores is { } used && tokens > 0 ? used * seconds / tokens * 1000 : null;
+
+    for (var i = 0; i < paths.Count; i++)
+    {
+        var (scenario, stats, throughServer) = (paths[i].Scenario, measured[i], paths[i].ThroughServer);
         var ttft = Percentiles.Of(stats.TimeToFirstTokenMs);
         var token = Percentiles.Of(stats.TokenLatencyUs);
-        var floor = results.Steps.FirstOrDefault(s => s.Scenario == "direct" && s.Concurrency == users);
+        var floorScenario = paths.Count > 1 ? paths[0].Scenario : "direct";
+        var floor = scenario == floorScenario ? null : results.Steps.FirstOrDefault(s => s.Scenario == floorScenario && s.Concurrency == users);
         var step = new StepResult(scenario, users, seconds, stats.Streams, stats.Tokens, stats.Errors, stats.FirstError,
-            ttft, scenario == "direct" || floor is null ? null : ttft.Minus(floor.TimeToFirstTokenMs),
-            token, scenario == "direct" || floor is null || token.Count == 0 ? null : token.Minus(floor.TokenLatencyUs),
+            ttft, floor is null ? null : ttft.Minus(floor.TimeToFirstTokenMs),
+            token, floor is null || token.Count == 0 ? null : token.Minus(floor.TokenLatencyUs),
             Percentiles.Of(stats.GapMs), stats.Stalls,
-            PerThousandTokens(coreUse.Parley), PerThousandTokens(coreUse.FakeLlm),
+            throughServer ? PerThousand(coreUse.Parley, seconds, serverTokens) : null, PerThousand(coreUse.FakeLlm, seconds, allTokens),
             watch?.IdleRssMiB, peakRss,
             peakRss is { } peak ? Math.Max(0, peak - watch!.IdleRssMiB) * 1024 / users : null,
             coreUse,
             ChatPhases.Of(stats));
         results.Steps.Add(step);
-        Console.WriteLine($"\r  {scenario,-14} {users,5} streams  ttft p50/p99 {ttft.P50,7:0.0}/{ttft.P99,7:0.0} ms  token p99 {token.P99,8:0} µs  " +
+        Console.WriteLine($"\r  {scenario,-18} {users,5} streams  ttft p50/p99 {ttft.P50,7:0.0}/{ttft.P99,7:0.0} ms  token p99 {token.P99,8:0} µs  " +
             $"gap p99 {step.GapMs.P99,6:0.0} ms  {Phases(step)}stalls {stats.Stalls,5}  errors {stats.Errors,4}  cores {SummaryTable.Cores(coreUse)}{(stats.FirstError is null ? "" : "  first: " + stats.FirstError)}");
     }
 }
@@ -198,6 +230,10 @@ static double MemoryGiB()
     var line = File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal:", StringComparison.Ordinal));
     return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1048576.0;
 }
+
+// One path of a step's streams: the scenario it is reported as, one stream of it, and whether it goes through the
+// Parley whose CPU is measured.
+internal sealed record StepPath(string Scenario, Func<StreamStats, CancellationToken, Task> OneStream, bool ThroughServer);
 
 internal static partial class Program
 {

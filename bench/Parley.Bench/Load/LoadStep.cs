@@ -6,26 +6,34 @@ namespace Parley.Bench.Load;
 internal static class LoadStep
 {
     public static async Task<StreamStats> RunAsync(int users, TimeSpan duration, Func<StreamStats, CancellationToken, Task> oneStream,
+        Action<StreamStats[]>? progress = null) => (await RunAsync(users, duration, [oneStream], progress))[0];
+
+    // With several paths, each user takes them in turn, one stream each (a user's first stream takes the path
+    // after the previous user's first, so that the paths start evenly), and keeps each path's figures apart: the
+    // paths are then measured over the same seconds, and a spell in which the machine is slower falls on all of
+    // them alike. Returns each path's figures, merged over the users.
+    public static async Task<StreamStats[]> RunAsync(int users, TimeSpan duration, IReadOnlyList<Func<StreamStats, CancellationToken, Task>> paths,
         Action<StreamStats[]>? progress = null)
     {
-        var perUser = Enumerable.Range(0, users).Select(_ => new StreamStats()).ToArray();
+        var perUser = Enumerable.Range(0, users * paths.Count).Select(_ => new StreamStats()).ToArray();
         var ramp = TimeSpan.FromSeconds(Math.Min(1, duration.TotalSeconds / 4));
         var clock = System.Diagnostics.Stopwatch.StartNew();
         // A hard stop well past the duration: no stream of a bounded reply can need longer.
         using var hardStop = new CancellationTokenSource(duration + TimeSpan.FromSeconds(90));
         using var reporter = progress is null ? null : new Timer(_ => progress(perUser), null, 1000, 1000);
 
-        await Task.WhenAll(perUser.Select(async (stats, index) =>
+        await Task.WhenAll(Enumerable.Range(0, users).Select(async user =>
         {
-            await Task.Delay(ramp * index / users, hardStop.Token);
+            await Task.Delay(ramp * user / users, hardStop.Token);
             var scratch = new StreamStats();
-            while (clock.Elapsed < duration && !hardStop.IsCancellationRequested)
+            for (var turn = user; clock.Elapsed < duration && !hardStop.IsCancellationRequested; turn++)
             {
+                var path = turn % paths.Count;
                 var warm = clock.Elapsed >= ramp;
-                var target = warm ? stats : scratch;
+                var target = warm ? perUser[user * paths.Count + path] : scratch;
                 try
                 {
-                    await oneStream(target, hardStop.Token);
+                    await paths[path](target, hardStop.Token);
                     target.Streams++;
                 }
                 catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException or InvalidOperationException)
@@ -38,8 +46,8 @@ internal static class LoadStep
             }
         }));
 
-        var all = new StreamStats();
-        foreach (var stats in perUser) all.Merge(stats);
+        var all = paths.Select(_ => new StreamStats()).ToArray();
+        for (var i = 0; i < perUser.Length; i++) all[i % paths.Count].Merge(perUser[i]);
         return all;
     }
 }

@@ -32,6 +32,7 @@ internal static class SummaryTable
         }
         text.AppendLine();
         AppendChatPhases(text, results);
+        AppendInterleaved(text, results);
         foreach (var scenario in results.Steps.Select(s => s.Scenario).Distinct())
         {
             text.AppendLine($"Most concurrent streams with no stall, {scenario}: {results.MostStreamsWithoutStall(scenario)?.ToString(CultureInfo.InvariantCulture) ?? "none"}");
@@ -68,6 +69,25 @@ internal static class SummaryTable
             var p = s.Phases!;
             text.AppendLine($"| {s.Scenario} | {s.Concurrency} | {F(p.SendMs.P50)} / {F(p.SendMs.P99)} | {F(p.StreamOpenMs.P50)} / {F(p.StreamOpenMs.P99)} | " +
                 $"{F(p.FirstTokenWaitMs.P50)} / {F(p.FirstTokenWaitMs.P99)} |");
+        }
+        text.AppendLine();
+    }
+
+    // The interleaved scenario's latency per token, both paths and the difference at each percentile: the relay's
+    // added latency against a floor read over the same seconds.
+    private static void AppendInterleaved(StringBuilder text, BenchResults results)
+    {
+        var relayed = results.Steps.Where(s => s.Scenario == "interleaved-relay").ToList();
+        if (relayed.Count == 0) return;
+        text.AppendLine("| interleaved | streams | direct per token p50 / p95 / p99 µs | relay per token p50 / p95 / p99 µs | added p50 / p95 / p99 µs | added ttft p50 / p99 ms |");
+        text.AppendLine("| --- | ---: | --- | --- | --- | --- |");
+        foreach (var relay in relayed)
+        {
+            var direct = results.Steps.FirstOrDefault(s => s.Scenario == "interleaved-direct" && s.Concurrency == relay.Concurrency);
+            if (direct is null || relay.AddedTokenLatencyUs is not { } added) continue;
+            static string Three(Percentiles p) => $"{F(p.P50, "0")} / {F(p.P95, "0")} / {F(p.P99, "0")}";
+            text.AppendLine($"| relay against direct | {relay.Concurrency} | {Three(direct.TokenLatencyUs)} | {Three(relay.TokenLatencyUs)} | {Three(added)} | " +
+                $"{F(relay.AddedTimeToFirstTokenMs!.P50)} / {F(relay.AddedTimeToFirstTokenMs.P99)} |");
         }
         text.AppendLine();
     }

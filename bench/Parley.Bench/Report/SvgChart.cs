@@ -17,11 +17,13 @@ internal static class SvgChart
 
     public static string Render(BenchResults results)
     {
-        var scenarios = results.Steps.Select(s => s.Scenario).Distinct().ToList();
-        var steps = results.Steps.Select(s => s.Concurrency).Distinct().Order().ToList();
+        // The interleaved scenario's steps are read in the tables: its lines would lie on direct's and relay's.
+        var charted = results.Steps.Where(s => !s.Scenario.StartsWith("interleaved-", StringComparison.Ordinal)).ToList();
+        var scenarios = charted.Select(s => s.Scenario).Distinct().ToList();
+        var steps = charted.Select(s => s.Concurrency).Distinct().Order().ToList();
         // The machine the run was on ("2 cores, …"), which a chart drawn again elsewhere keeps.
         var machineCores = int.TryParse(results.Machine.Split(' ')[0], CultureInfo.InvariantCulture, out var count) ? count : Environment.ProcessorCount;
-        var cores = Math.Max(machineCores, Math.Ceiling(results.Steps.Select(s => s.Cores?.Busy ?? 0).DefaultIfEmpty(0).Max()));
+        var cores = Math.Max(machineCores, Math.Ceiling(charted.Select(s => s.Cores?.Busy ?? 0).DefaultIfEmpty(0).Max()));
         (string Title, string Unit, Func<StepResult, double> Value, Func<IReadOnlyCollection<double>, ChartAxis> Axis)[] panels =
         [
             ("Time to first token, p99", "ms, logarithmic", s => s.TimeToFirstTokenMs.P99, ChartAxis.Logarithmic),
@@ -41,7 +43,7 @@ internal static class SvgChart
             var (title, unit, value, axisFor) = panels[p];
             var top = Top + p * (PanelHeight + 60) + 20;
             var plotWidth = Width - Left - Right;
-            var points = results.Steps.Where(s => !double.IsNaN(value(s))).ToList();
+            var points = charted.Where(s => !double.IsNaN(value(s))).ToList();
             var axis = axisFor(points.Select(value).ToList());
             double X(int concurrency) => Left + (steps.Count == 1 ? plotWidth / 2.0 : steps.IndexOf(concurrency) * plotWidth / (double)(steps.Count - 1));
             double Y(double v) => top + PanelHeight - axis.Fraction(v) * PanelHeight;
