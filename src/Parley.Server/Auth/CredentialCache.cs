@@ -13,6 +13,11 @@ internal sealed class CredentialCache(ClusterNotifier cluster)
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(1);
 
+    // An entry this old is read again in the background (ClaimRefresh), so that a credential in steady use is never
+    // read on a request's path: that read, once a minute, cost a /v1 call 5–12 ms to its first token
+    // (docs/BENCHMARK-FINDINGS.md, 2026-12-07, night).
+    public static readonly TimeSpan RefreshAfter = Lifetime / 2;
+
     // Past this many entries the cache starts again empty, so a flood of distinct credentials cannot grow it.
     private const int MaxEntries = 100_000;
 
@@ -40,6 +45,21 @@ internal sealed class CredentialCache(ClusterNotifier cluster)
         return false;
     }
 
+    // True for one caller once the entry is past RefreshAfter: that caller reads the credential again and
+    // Remembers (or Drops) it, while requests go on using this entry until then, or until its Lifetime ends.
+    public bool ClaimRefresh(string hash, DateTime now) =>
+        _byHash.TryGetValue(hash, out var entry) && now - entry.CachedAt >= RefreshAfter && Interlocked.Exchange(ref entry.RefreshClaimed, 1) == 0;
+
+    // A key's use at `usedAt` is being recorded: the entry says so, for the requests after this one, and keeps its
+    // age, since the account was not read again.
+    public void RecordUse(string hash, DateTime usedAt)
+    {
+        if (_byHash.TryGetValue(hash, out var entry)) entry.Credential = entry.Credential with { KeyLastUsedAt = usedAt };
+    }
+
+    // A refresh found the credential revoked, or its account disabled.
+    public void Drop(string hash) => _byHash.TryRemove(hash, out _);
+
     public void Remember(string hash, CachedCredential credential, DateTime now, long generation)
     {
         if (_byHash.Count >= MaxEntries) _byHash.Clear();
@@ -63,7 +83,12 @@ internal sealed class CredentialCache(ClusterNotifier cluster)
         _ = Interlocked.Exchange(ref _changed, new CancellationTokenSource()).CancelAsync();
     }
 
-    private sealed record Entry(CachedCredential Credential, DateTime CachedAt);
+    private sealed class Entry(CachedCredential credential, DateTime cachedAt)
+    {
+        public volatile CachedCredential Credential = credential;
+        public readonly DateTime CachedAt = cachedAt;
+        public int RefreshClaimed;
+    }
 }
 
 // What authentication needs of an account, as of when it was read. ApiKeyId is null for a session cookie, whose

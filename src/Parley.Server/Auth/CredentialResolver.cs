@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Parley.Server.Infrastructure;
 using Parley.Server.Storage;
 
 namespace Parley.Server.Auth;
@@ -12,19 +13,67 @@ internal sealed class CredentialResolver(
     private static readonly TimeSpan RecheckAtLeastEvery = TimeSpan.FromHours(1);
     private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(5);
 
-    // Null for an unknown key or session, an expired session, or a disabled account.
+    // Key use is recorded at most this often, so authentication does not write on every request.
+    private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
+
+    // Null for an unknown key or session, an expired session, or a disabled account. A cached credential past
+    // half its lifetime is read again in the background, and this request goes on with the cached one.
     public async Task<CachedCredential?> ResolveAsync(PresentedCredential presented, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        var generation = credentials.Generation;
-        if (credentials.TryGet(presented.Hash, now, out var credential)) return credential;
+        if (credentials.TryGet(presented.Hash, now, out var credential))
+        {
+            if (credentials.ClaimRefresh(presented.Hash, now)) _ = Detached.Run(() => RefreshAsync(presented));
+            return credential;
+        }
+        return await LookUpAsync(presented, now, ct);
+    }
 
+    // Records that an API key was used now, at most once per LastUsedResolution, in the background: no request
+    // waits for the write.
+    public void NoteUse(PresentedCredential presented, CachedCredential credential)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (credential.ApiKeyId is not { } keyId || now - credential.KeyLastUsedAt <= LastUsedResolution) return;
+        credentials.RecordUse(presented.Hash, now);
+        _ = Detached.Run(() => RecordUseAsync(keyId, now));
+    }
+
+    private async Task<CachedCredential?> LookUpAsync(PresentedCredential presented, DateTime now, CancellationToken ct)
+    {
+        var generation = credentials.Generation;
         await using var db = await dbs.CreateDbContextAsync(ct);
         var found = presented.Kind == CredentialKind.ApiKey
             ? await LookUpKeyAsync(db, presented.Hash, ct)
             : await LookUpSessionAsync(db, presented.Hash, now, ct);
         if (found is not null) credentials.Remember(presented.Hash, found, now, generation);
         return found;
+    }
+
+    private async Task RefreshAsync(PresentedCredential presented)
+    {
+        try
+        {
+            if (await LookUpAsync(presented, clock.GetUtcNow().UtcDateTime, CancellationToken.None) is null) credentials.Drop(presented.Hash);
+        }
+        catch (Exception e)
+        {
+            // The entry stays until its lifetime ends; the first request after that reads it on its own path.
+            logger.LogWarning(e, "Reading a cached credential again failed");
+        }
+    }
+
+    private async Task RecordUseAsync(string keyId, DateTime now)
+    {
+        try
+        {
+            await using var db = await dbs.CreateDbContextAsync();
+            await db.ApiKeys.Where(k => k.Id == keyId).ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now));
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Recording an API key's last use failed");
+        }
     }
 
     // True once `presented` no longer signs in as `userId`: its key was deleted, its session logged out or

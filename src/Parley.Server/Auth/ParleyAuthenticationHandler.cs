@@ -2,10 +2,8 @@ using System.Globalization;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Parley.Server.Infrastructure;
-using Parley.Server.Storage;
 
 namespace Parley.Server.Auth;
 
@@ -17,35 +15,22 @@ internal sealed class ParleyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    IDbContextFactory<ParleyDb> dbs,
-    CredentialCache credentials,
-    CredentialResolver resolver,
-    TimeProvider clock)
+    CredentialResolver resolver)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Parley";
     public const string CookieName = "parley_session";
 
-    // Key use is recorded at most this often, so authentication does not write on every request.
-    private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
-
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         if (PresentedCredential.From(Request) is not { } presented) return AuthenticateResult.NoResult();
 
-        // The database is opened only when the credential is not cached, or a key's last use is due to be recorded.
-        var generation = credentials.Generation;
+        // The database is read only when the credential is not cached; a key's last use is written in the background.
         if (await resolver.ResolveAsync(presented, Context.RequestAborted) is not { } credential)
         {
             return AuthenticateResult.Fail("Unknown or expired credential, or a disabled account.");
         }
-        var now = clock.GetUtcNow().UtcDateTime;
-        if (credential.ApiKeyId is { } keyId && !(now - credential.KeyLastUsedAt <= LastUsedResolution))
-        {
-            await using var db = await dbs.CreateDbContextAsync(Context.RequestAborted);
-            await db.ApiKeys.Where(k => k.Id == keyId).ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), Context.RequestAborted);
-            credentials.Remember(presented.Hash, credential with { KeyLastUsedAt = now }, now, generation);
-        }
+        resolver.NoteUse(presented, credential);
         return AuthenticateResult.Success(new AuthenticationTicket(Principal(credential), SchemeName));
     }
 

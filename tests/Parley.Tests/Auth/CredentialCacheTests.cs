@@ -60,5 +60,39 @@ public sealed class CredentialCacheTests
         Assert.True(_cache.TryGet("h", Now, out _));
     }
 
+    [Fact]
+    public void One_caller_claims_the_refresh_of_an_entry_past_half_its_lifetime_until_it_is_read_again()
+    {
+        _cache.Remember("h", Key(), Now, _cache.Generation);
+
+        Assert.False(_cache.ClaimRefresh("h", Now + CredentialCache.RefreshAfter - TimeSpan.FromSeconds(1)));
+        Assert.True(_cache.ClaimRefresh("h", Now + CredentialCache.RefreshAfter));
+        Assert.False(_cache.ClaimRefresh("h", Now + CredentialCache.RefreshAfter));
+        Assert.False(_cache.ClaimRefresh("other", Now + CredentialCache.Lifetime));
+
+        // Read again: a new entry, whose own refresh falls due half a lifetime later.
+        var later = Now + CredentialCache.RefreshAfter;
+        _cache.Remember("h", Key(), later, _cache.Generation);
+        Assert.False(_cache.ClaimRefresh("h", later + CredentialCache.RefreshAfter - TimeSpan.FromSeconds(1)));
+        Assert.True(_cache.ClaimRefresh("h", later + CredentialCache.RefreshAfter));
+    }
+
+    [Fact]
+    public void A_recorded_use_keeps_the_entrys_age_and_a_dropped_entry_is_gone()
+    {
+        _cache.Remember("h", Key(), Now, _cache.Generation);
+        var usedAt = Now.AddSeconds(50);
+
+        _cache.RecordUse("h", usedAt);
+
+        Assert.True(_cache.TryGet("h", usedAt, out var credential));
+        Assert.Equal(usedAt, credential.KeyLastUsedAt);
+        Assert.False(_cache.TryGet("h", Now + CredentialCache.Lifetime, out _));
+
+        _cache.Remember("h", Key(), Now, _cache.Generation);
+        _cache.Drop("h");
+        Assert.False(_cache.TryGet("h", Now, out _));
+    }
+
     private static CachedCredential Key() => new("user_1", "ada", IsAdmin: false, DailyTokenQuota: null, ApiKeyId: "key_1", KeyLastUsedAt: Now, ExpiresAt: null);
 }

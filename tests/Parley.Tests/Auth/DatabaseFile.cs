@@ -32,6 +32,32 @@ public static class DatabaseFile
         return rows;
     }
 
+    // Holds a write lock until disposed, so that a write to `table` waits for it and reads go on: on SQLite the
+    // database's one write lock, on PostgreSQL an EXCLUSIVE lock on the table.
+    public static IDisposable HoldWriteLock(string database, string table)
+    {
+#if POSTGRES
+        var connection = new NpgsqlConnection(database + ";Pooling=false");
+        connection.Open();
+        var transaction = connection.BeginTransaction();
+        using (var command = new NpgsqlCommand($"LOCK TABLE {table} IN EXCLUSIVE MODE", connection, transaction)) command.ExecuteNonQuery();
+#else
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = database, Pooling = false }.ToString());
+        connection.Open();
+        var transaction = connection.BeginTransaction(deferred: false);
+#endif
+        return new Lock(connection, transaction);
+    }
+
+    private sealed class Lock(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction) : IDisposable
+    {
+        public void Dispose()
+        {
+            transaction.Rollback();
+            connection.Dispose();
+        }
+    }
+
 #if POSTGRES
     // Everything the database holds in its tables, every row as text, for searching.
     public static string RawText(string database)

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Parley.Server.Auth;
+using Parley.Tests.Infrastructure;
 
 namespace Parley.Tests.Auth;
 
@@ -7,14 +8,7 @@ namespace Parley.Tests.Auth;
 // from many threads get exactly the limit through; a right password takes its attempt back; a window ends.
 public sealed class LoginThrottleTests
 {
-    private sealed class ManualClock : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
-
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
-
-    private readonly ManualClock _clock = new();
+    private readonly ManualClock _clock = new(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
 
     private LoginThrottle Throttle(int maxFailed) =>
         new(Options.Create(new AuthOptions { MaxFailedLogins = maxFailed, FailedLoginWindowMinutes = 15 }), _clock);
